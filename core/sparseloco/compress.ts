@@ -3,7 +3,7 @@
  * top-k, per-tensor quantisation, and the EF residual — fast and allocation-free in the hot loop.
  * `core/reference/compress.ts` is the slow, obviously right twin; tests hold the two bit-identical.
  */
-import type { ParamLayout } from '../layout.ts';
+import type { ParamLayout, TensorLayout } from '../layout.ts';
 import type { SparseLocoConfig } from './config.ts';
 import type { CompressedTensor, CompressedUpdate } from './message.ts';
 import { ConfigError, SparseLocoError } from '../errors.ts';
@@ -47,12 +47,16 @@ export function createCompressScratch(layout: ParamLayout, cfg: SparseLocoConfig
     maxChunksX = Math.max(maxChunksX, t.chunk.chunksX);
     maxSelected = Math.max(maxSelected, k * t.chunk.numChunks);
   }
-  return { layoutId: layout.id, selection: createTopKScratch(maxK, maxChunksX), values: new Float32Array(maxSelected) };
+  return {
+    layoutId: layout.id,
+    selection: createTopKScratch(maxK, maxChunksX),
+    values: new Float32Array(maxSelected),
+  };
 }
 
 /**
  * Compresses one round's pseudo-gradient. MUTATES `ef`:
- * 1. e ← fround(fround(β)·e) + Δ in fp32, or e ← 0 for a null round;
+ * 1. e ← fround(fround(fround(β)·e) + Δ) (torch's fp32 `e.mul_(β).add_(Δ)`), or e ← 0 for a null round;
  * 2. per chunk, the effectiveTopK(cfg.topK, chunkLen) largest |e| (ties: lower index), emitted in
  *    ascending index order;
  * 3. per tensor, quantiseValues (or raw fp32 values when cfg.quantBits is null);
@@ -91,19 +95,14 @@ export function compress(
     if (!allFinite) throw new NonFiniteValueError(t.name);
 
     if (cfg.quantBits === null) {
-      // v̂ = v = e at every sent position: the residual there is exactly 0.
-      forEachSent(t, kEff, indices, (pos) => {
-        ef[pos] = 0;
-      });
+      subtractSent(ef, t, kEff, indices, values, null); // v̂ = v = e: leaves exactly 0 there
       tensors.push({ kEff, indices, codes: new Uint8Array(0), quant: null, values });
       continue;
     }
     const { codes, quant } = quantiseValues(values, cfg.quantBits, cfg.quantRange);
-    const sent = new Float32Array(quant.lut.length);
-    for (let b = 0; b < sent.length; b++) sent[b] = quant.lut[b]! + quant.mean; // fp32 add, as message.ts dequantise
-    forEachSent(t, kEff, indices, (pos, n) => {
-      ef[pos] = ef[pos]! - sent[codes[n]!]!;
-    });
+    const table = new Float32Array(quant.lut.length);
+    for (let b = 0; b < table.length; b++) table[b] = quant.lut[b]! + quant.mean; // fp32 add, as message.ts dequantise
+    subtractSent(ef, t, kEff, indices, table, codes);
     tensors.push({ kEff, indices, codes, quant, values: null });
   }
   return { layoutId: layout.id, quantBits: cfg.quantBits, tensors };
@@ -118,12 +117,19 @@ function validateBuffers(layout: ParamLayout, ef: Float32Array, delta: Float32Ar
   }
 }
 
-/** Calls `visit(flatPosition, entry)` for every sent entry of tensor `t`, chunk-major. */
-function forEachSent(
-  t: ParamLayout['tensors'][number],
+/**
+ * EF residual (SPEC.md §1 step 7): ef[pos] ← fround(ef[pos] − v̂) for every sent entry of tensor
+ * `t`, where v̂ = sent[codes[n]] (quantised) or sent[n] (raw values, codes = null). This pass is
+ * bound by cache misses (the entries are scattered over the whole tensor, which has left the cache
+ * by now); visiting them row by row instead of chunk by chunk measured no faster.
+ */
+function subtractSent(
+  ef: Float32Array,
+  t: TensorLayout,
   kEff: number,
   indices: Uint16Array,
-  visit: (pos: number, n: number) => void,
+  sent: Float32Array,
+  codes: Uint8Array | null,
 ): void {
   const { cols, c1, c2, chunksX, numChunks } = t.chunk;
   for (let chunk = 0; chunk < numChunks; chunk++) {
@@ -132,7 +138,8 @@ function forEachSent(
     for (let n = chunk * kEff; n < (chunk + 1) * kEff; n++) {
       const w = indices[n]!;
       const r = (w / c2) | 0;
-      visit(chunkStart + r * cols + (w - r * c2), n);
+      const pos = chunkStart + r * cols + (w - r * c2);
+      ef[pos] = ef[pos]! - sent[codes === null ? n : codes[n]!]!;
     }
   }
 }

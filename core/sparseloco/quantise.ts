@@ -54,9 +54,15 @@ export function quantScale(sumSquares: number, n: number, bins: number, range: n
  */
 export function quantCode(centred: number, scale: number, bins: number): number {
   const shifted = Math.fround(Math.fround(centred / scale) + bins / 2);
-  const code = roundHalfEven(shifted);
-  if (code >= bins) return bins - 1;
-  return code > 0 ? code : 0;
+  // Clamp first (rounding is monotone, so this is the same as rounding then clamping); the
+  // remaining x lies in (0.5, bins − 0.5), where half-even rounding needs no float modulo.
+  if (!(shifted > 0.5)) return 0;
+  if (shifted >= bins - 0.5) return bins - 1;
+  const floor = Math.floor(shifted);
+  const frac = shifted - floor;
+  if (frac < 0.5) return floor;
+  if (frac > 0.5) return floor + 1;
+  return (floor & 1) === 0 ? floor : floor + 1;
 }
 
 /**
@@ -65,7 +71,8 @@ export function quantCode(centred: number, scale: number, bins: number): number 
  *
  * @example
  * const { codes, quant } = quantiseValues(new Float32Array([-3, -1, 1, 3]), 2, 6);
- * // quant.mean = 0, quant.scale = 1.5·σ; codes = [1, 1, 2, 3] (c/scale = ±0.39, ±1.16)
+ * // μ = 0, σ = √(20/3), scale = 1.5σ ≈ 3.87; c/scale + 2 ≈ 1.23, 1.74, 2.26, 2.77
+ * // codes = [1, 2, 2, 3], lut = [0, −3, 0, 3]: dequantised −3, 0, 0, 3
  */
 export function quantiseValues(values: Float32Array, bits: QuantiseBits, range: number): QuantisedValues {
   const n = values.length;

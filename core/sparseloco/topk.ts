@@ -21,10 +21,13 @@
  * element with |z| > t is pushed, so nothing that could win is lost. (`≥` would also be exact, but
  * would push later ties only for the next compaction to evict them.)
  *
- * Keys. A candidate is stored as one double, key = bits(|e|)·4096 + (4095 − index): the IEEE bit
- * pattern of a non-negative float orders like its value, and index < 4096 (chunks are at most
- * 64×64), so larger key = better and all keys of a chunk are distinct integers below 2^43 (exact
- * in a double). The signed value is read back from the updated buffer at the end.
+ * Warm start. A chunk may start from a guessed threshold g > −1 (see THRESHOLD_GUESS_FACTOR)
+ * instead of −1. Every candidate then has |e| > g ≥ |z| for every skipped z, so if the chunk ends
+ * with ≥ k candidates, each skipped element is beaten by k of them and the result is exact; if
+ * it ends with fewer, the chunk is rescanned from −1. The guess changes speed, never the answer.
+ *
+ * Candidates are kept as (|e| in a Float32Array, index in a Uint16Array); the signed value is read
+ * back from the updated buffer at the end.
  *
  * Non-finite values: the test is written `!(|e| ≤ t)`, which NaN passes (NaN fails every
  * comparison), so NaN and ±Inf both reach the rare branch, where they are flagged instead of
@@ -34,24 +37,34 @@
 import type { TensorLayout } from '../layout.ts';
 import { ConfigError } from '../errors.ts';
 
-/** Largest chunk the key encoding supports: within-chunk indices must fit 12 bits (SPEC.md §2.3). */
+/** Largest chunk supported: within-chunk indices must fit 12 bits (SPEC.md §2.3) and a Uint16Array. */
 export const MAX_CHUNK_LEN = 4096;
 
-/** Candidate buffer capacity per chunk, in multiples of k (tuned on the benchmark). */
+/** Candidate buffer capacity per chunk, in multiples of k (the speed is flat from 2 to 16). */
 export const CANDIDATE_FACTOR = 4;
+
+/**
+ * A chunk's starting threshold is this fraction of the k-th magnitude of the chunk above it (same
+ * column block, previous row-block): neighbouring chunks have similar statistics, so most of the
+ * elements that a cold start (t = −1) would push are skipped. A guess that is too high is
+ * detected (fewer than k candidates) and the chunk is rescanned cold, so it only costs time.
+ * Measured on the benchmark (Gaussian EF, k = 64 of 4096; the k-th magnitude varies ≈ 2 % between
+ * chunks): 0.9 → no rescans, 210M params/s; 0.95 → 0.5 % of chunks rescanned, 245M/s;
+ * 0.98 → 15 %, 210M/s; 1.0 → 50 %, 165M/s.
+ */
+export const THRESHOLD_GUESS_FACTOR = 0.95;
 
 /** Preallocated state for {@link accumulateAndSelect}; sized by {@link createTopKScratch}. */
 export interface TopKScratch {
-  /** Candidate keys, `capacity` per chunk of one row-block of chunks. */
-  readonly keys: Float64Array;
-  /** Work copy for quickselect (one chunk's buffer). */
-  readonly work: Float64Array;
-  /** Per chunk of the current row-block: candidates held and the running threshold |e|. */
+  /** Candidate |e| and within-chunk index, `capacity` slots per chunk of one row-block of chunks. */
+  readonly magnitudes: Float32Array;
+  readonly indices: Uint16Array;
+  /** Work copy of one chunk's magnitudes for quickselect. */
+  readonly work: Float32Array;
+  /** Per chunk of the current row-block: candidates held, running threshold, start guess for the next row-block. */
   readonly counts: Int32Array;
   readonly thresholds: Float64Array;
-  /** Reinterprets a float's bits (|e| → uint32) without allocation. */
-  readonly f32: Float32Array;
-  readonly u32: Uint32Array;
+  readonly guesses: Float64Array;
   /** Largest kEff and chunksX this scratch was sized for. */
   readonly maxK: number;
   readonly maxChunksX: number;
@@ -65,14 +78,13 @@ export function candidateCapacity(kEff: number): number {
 /** Allocates selection state for tensors with at most `maxChunksX` chunks per row-block and k ≤ `maxK`. */
 export function createTopKScratch(maxK: number, maxChunksX: number): TopKScratch {
   const capacity = candidateCapacity(maxK);
-  const f32 = new Float32Array(1);
   return {
-    keys: new Float64Array(capacity * maxChunksX),
-    work: new Float64Array(capacity),
+    magnitudes: new Float32Array(capacity * maxChunksX),
+    indices: new Uint16Array(capacity * maxChunksX),
+    work: new Float32Array(capacity),
     counts: new Int32Array(maxChunksX),
     thresholds: new Float64Array(maxChunksX),
-    f32,
-    u32: new Uint32Array(f32.buffer),
+    guesses: new Float64Array(maxChunksX),
     maxK,
     maxChunksX,
   };
@@ -104,13 +116,14 @@ export function accumulateAndSelect(
     throw new ConfigError('compress scratch', { maxK: scratch.maxK, maxChunksX: scratch.maxChunksX }, `is too small for tensor "${t.name}" (k ${kEff}, chunksX ${chunksX})`);
   }
   const capacity = candidateCapacity(kEff);
-  const { keys, counts, thresholds } = scratch;
+  const { magnitudes, indices, counts, thresholds, guesses } = scratch;
   const betaF = Math.fround(beta);
   let nonFinite = false;
+  guesses.fill(-1, 0, chunksX); // below any |e|: a cold start pushes the first elements
 
   for (let by = 0; by < chunksY; by++) {
     counts.fill(0, 0, chunksX);
-    thresholds.fill(-1, 0, chunksX); // below any |e|: the first elements always enter
+    thresholds.set(guesses.subarray(0, chunksX));
     const blockStart = t.offset + by * c1 * cols;
     for (let r = 0; r < c1; r++) {
       const rowStart = blockStart + r * cols;
@@ -118,75 +131,103 @@ export function accumulateAndSelect(
       for (let j = 0; j < chunksX; j++) {
         const segStart = rowStart + j * c2;
         const segEnd = segStart + c2;
+        const slotBase = j * capacity;
         let threshold = thresholds[j]!;
+        let count = counts[j]!;
         for (let p = segStart; p < segEnd; p++) {
           const e = Math.fround(Math.fround(betaF * ef[p]!) + delta[p]!);
           ef[p] = e;
           const a = Math.abs(e);
-          // Written as !(a ≤ t) so that NaN (which fails every comparison) also takes this branch.
+          // Written !(a ≤ t) so that NaN, which fails every comparison, also takes this branch.
           if (!(a <= threshold)) {
-            if (a < Infinity) threshold = pushCandidate(scratch, j, capacity, kEff, a, rowIndex + (p - segStart), threshold);
-            else nonFinite = true;
+            if (a < Infinity) {
+              magnitudes[slotBase + count] = a;
+              indices[slotBase + count] = rowIndex + (p - segStart);
+              if (++count === capacity) {
+                threshold = compact(scratch, slotBase, count, kEff);
+                count = kEff;
+              }
+            } else nonFinite = true;
           }
         }
         thresholds[j] = threshold;
+        counts[j] = count;
       }
     }
     for (let j = 0; j < chunksX; j++) {
-      const keyBase = j * capacity;
-      if (counts[j]! > kEff) compact(scratch, j, capacity, counts[j]!, kEff);
-      const chunk = by * chunksX + j;
       const chunkStart = blockStart + j * c2;
-      const outBase = chunk * kEff;
+      const slotBase = j * capacity;
+      // Too few candidates: the start guess was above the chunk's k-th magnitude. Redo it cold.
+      if (counts[j]! < kEff) counts[j] = rescanChunk(ef, chunkStart, cols, c1, c2, scratch, slotBase, capacity, kEff);
+      if (counts[j]! > kEff) compact(scratch, slotBase, counts[j]!, kEff);
+      const outBase = (by * chunksX + j) * kEff;
+      let kth = Infinity;
       for (let n = 0; n < kEff; n++) {
-        const w = MAX_CHUNK_LEN - 1 - (keys[keyBase + n]! % MAX_CHUNK_LEN);
+        const w = indices[slotBase + n]!;
         const r = (w / c2) | 0;
         outIndices[outBase + n] = w;
         outValues[outBase + n] = ef[chunkStart + r * cols + (w - r * c2)]!;
+        kth = Math.min(kth, magnitudes[slotBase + n]!);
       }
+      guesses[j] = kth > 0 && kth < Infinity ? THRESHOLD_GUESS_FACTOR * kth : -1;
     }
   }
   return !nonFinite;
 }
 
-/** Appends candidate (|e| = `a`, index `w`) to chunk `j`'s buffer; returns the (maybe raised) threshold. */
-function pushCandidate(s: TopKScratch, j: number, capacity: number, k: number, a: number, w: number, threshold: number): number {
-  s.f32[0] = a;
-  const keyBase = j * capacity;
-  const count = s.counts[j]!;
-  s.keys[keyBase + count] = s.u32[0]! * MAX_CHUNK_LEN + (MAX_CHUNK_LEN - 1 - w);
-  if (count + 1 < capacity) {
-    s.counts[j] = count + 1;
-    return threshold;
+/**
+ * Selects from one chunk of the already-updated `ef` with a cold threshold (read only); returns
+ * the candidate count (≥ k unless the chunk holds non-finite values, which the caller reports).
+ */
+function rescanChunk(ef: Float32Array, chunkStart: number, cols: number, c1: number, c2: number, s: TopKScratch, slotBase: number, capacity: number, k: number): number {
+  let threshold = -1;
+  let count = 0;
+  for (let r = 0; r < c1; r++) {
+    const segStart = chunkStart + r * cols;
+    for (let c = 0; c < c2; c++) {
+      const a = Math.abs(ef[segStart + c]!);
+      if (a > threshold && a < Infinity) {
+        s.magnitudes[slotBase + count] = a;
+        s.indices[slotBase + count] = r * c2 + c;
+        if (++count === capacity) {
+          threshold = compact(s, slotBase, count, k);
+          count = k;
+        }
+      }
+    }
   }
-  const kth = compact(s, j, capacity, capacity, k);
-  s.u32[0] = Math.floor(kth / MAX_CHUNK_LEN);
-  return s.f32[0]!;
+  return count;
 }
 
 /**
- * Keeps the k best of the `count` keys of chunk `j` (preserving their order, hence ascending
- * index), sets the chunk's count to k and returns the k-th best key.
+ * Keeps the k best of the `count` candidates at slotBase, preserving their (ascending-index)
+ * order, and returns the k-th largest magnitude M. Best = larger |e|, then lower index: all
+ * candidates above M stay, and of those equal to M the first ones (lowest indices) fill the rest.
  */
-function compact(s: TopKScratch, j: number, capacity: number, count: number, k: number): number {
-  const { keys, work } = s;
-  const keyBase = j * capacity;
-  work.set(keys.subarray(keyBase, keyBase + count));
+function compact(s: TopKScratch, slotBase: number, count: number, k: number): number {
+  const { magnitudes, indices, work } = s;
+  work.set(magnitudes.subarray(slotBase, slotBase + count));
   const kth = kthLargest(work, count, k);
-  let write = keyBase;
-  for (let read = keyBase; read < keyBase + count; read++) {
-    const key = keys[read]!;
-    if (key >= kth) keys[write++] = key;
+  let above = 0;
+  for (let n = slotBase; n < slotBase + count; n++) if (magnitudes[n]! > kth) above++;
+  let tiesToKeep = k - above;
+  let write = slotBase;
+  for (let read = slotBase; read < slotBase + count; read++) {
+    const a = magnitudes[read]!;
+    if (a > kth || (a === kth && tiesToKeep-- > 0)) {
+      magnitudes[write] = a;
+      indices[write] = indices[read]!;
+      write++;
+    }
   }
-  s.counts[j] = k;
   return kth;
 }
 
 /**
- * The k-th largest of a[0..n) (1-based k) for distinct values; reorders a. Iterative Hoare
+ * The k-th largest (1-based k) of a[0..n), duplicates allowed; reorders a. Iterative Hoare
  * quickselect with a median-of-three pivot (deterministic, no Rng needed: n is small).
  */
-export function kthLargest(a: Float64Array, n: number, k: number): number {
+export function kthLargest(a: Float32Array | Float64Array, n: number, k: number): number {
   const target = k - 1;
   let lo = 0;
   let hi = n - 1;

@@ -182,6 +182,19 @@ describe('compress', () => {
     expect([...update.tensors[0]!.indices]).to.deep.equal([4088, 4089, 4090, 4091, 4092, 4093, 4094, 4095]);
   });
 
+  it('stays exact when a row-block is much smaller than the one above (warm-start guess too high → rescan)', () => {
+    // Row-block 0 has large magnitudes, row-block 1 tiny ones: chunk (1, j) starts from 0.95× the
+    // k-th magnitude of chunk (0, j), finds no candidate, and must be rescanned cold.
+    const layout = defineLayout([{ name: 'm', shape: [128, 128] }]);
+    const cfg = resolveSparseLocoConfig({ topK: 16, quantBits: 2, beta: 0.95 });
+    const delta = createRng(4).fillNormal(new Float32Array(layout.size));
+    for (let p = 64 * 128; p < layout.size; p++) delta[p] = delta[p]! * 1e-6;
+    const fastEf = new Float32Array(layout.size);
+    const refEf = new Float32Array(layout.size);
+    expectSameUpdate(compress(layout, cfg, fastEf, delta), referenceCompress(layout, cfg, refEf, delta));
+    expect(bits(fastEf)).to.deep.equal(bits(refEf));
+  });
+
   it('zeroes the EF buffer on a null round and sends zeros', () => {
     const layout = defineLayout([{ name: 'w', shape: [6, 100] }, { name: 'b', shape: [7] }]);
     const cfg = resolveSparseLocoConfig({ topK: 4 });
@@ -241,6 +254,17 @@ describe('kthLargest', () => {
         expect(kthLargest(Float64Array.from(xs), xs.length, k)).to.equal(sorted[k - 1]);
       }),
       { seed: 1, numRuns: 300 },
+    );
+  });
+
+  it('handles duplicates (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 200 }), fc.nat(), (xs, pick) => {
+        const k = 1 + (pick % xs.length);
+        const sorted = [...xs].sort((a, b) => b - a);
+        expect(kthLargest(Float32Array.from(xs), xs.length, k)).to.equal(sorted[k - 1]);
+      }),
+      { seed: 2, numRuns: 300 },
     );
   });
 });

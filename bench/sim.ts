@@ -1,0 +1,54 @@
+/**
+ * `npm run bench -- --only sim`: event throughput of the simulation kernel against SimPy (Debian's
+ * python3-simpy, bench/reference/simpy_events.py) measured in the same run, same workload:
+ * P processes, each waiting a pseudo-random delay E times.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Environment } from '../sim/kernel/index.ts';
+import { createRng } from '../core/rng.ts';
+import type { BenchRow } from './row.ts';
+
+
+function kernelEventsPerSecond(processes: number, waits: number): number {
+  const env = new Environment();
+  const rng = createRng(1).fork('bench');
+  for (let p = 0; p < processes; p++) {
+    env.process(
+      (function* () {
+        for (let i = 0; i < waits; i++) yield env.timeout(rng.next());
+      })(),
+    );
+  }
+  const t0 = process.hrtime.bigint();
+  env.run();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return (processes * waits) / seconds;
+}
+
+function simpyEventsPerSecond(processes: number, waits: number): number | null {
+  const script = fileURLToPath(new URL('./reference/simpy_events.py', import.meta.url));
+  try {
+    const out = execFileSync('/usr/bin/python3', [script, String(processes), String(waits)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const row = out.trim().split('\n').map((l) => JSON.parse(l) as BenchRow).find((r) => r.name === 'simpy.events_per_s');
+    return row?.value ?? null;
+  } catch {
+    return null; // python3-simpy not installed: the ratio row is left out, and the caller says so
+  }
+}
+
+export async function runSimBench(log: (line: string) => void): Promise<BenchRow[]> {
+  const P = 1000;
+  const E = 1000;
+  kernelEventsPerSecond(100, 100); // warm up the JIT
+  const ours = Math.max(kernelEventsPerSecond(P, E), kernelEventsPerSecond(P, E)); // best of 2
+  const rows: BenchRow[] = [{ name: 'sim.kernel.events_per_s', value: ours, unit: 'events/s' }];
+  const simpy = simpyEventsPerSecond(P, E);
+  if (simpy === null) {
+    log('sim: SimPy reference skipped (install Debian python3-simpy to measure sim.kernel.vs_simpy)');
+  } else {
+    rows.push({ name: 'simpy.events_per_s', value: simpy, unit: 'events/s' });
+    rows.push({ name: 'sim.kernel.vs_simpy', value: ours / simpy, unit: 'ratio' });
+  }
+  return rows;
+}
