@@ -1,0 +1,401 @@
+/**
+ * The network world model: each peer's access link (bandwidths and latency, drawn per peer or per
+ * region), the shared object store peers upload to and download from, and lossy transfer attempts
+ * with timeouts and retries. Pure functions over validated config and an injected `Rng`; the round
+ * protocol turns the returned durations into kernel timeouts.
+ *
+ * Units: bytes; sim seconds (`…S`); milliseconds in config (`…Ms`); Mbit/s in config (`…Mbps`,
+ * 1 Mbit/s = 1e6 bits/s, so bytes/s = Mbps · 1e6 / 8).
+ *
+ * Transfer model (v1): one transfer between a peer and the store takes
+ *   latency + bytes / bandwidth,
+ * where latency = the peer's one-way path latency to (or from) the store + the store's own request
+ * latency, and bandwidth is the bottleneck of the two ends: min(peer uplink, store ingress) for an
+ * upload, min(store egress, peer downlink) for a download. Transfers do not share bandwidth: the
+ * store's ingress/egress is a per-transfer cap, not a pool split between concurrent transfers
+ * (no contention). Where contention matters, {@link sharedBandwidthFinishTimes} models the store's
+ * bandwidth as one pool shared max-min fairly (processor sharing with per-transfer caps).
+ *
+ * @example
+ * const net = resolveNetworkConfig({
+ *   uplinkMbps: { kind: 'fixed', value: 10 }, downlinkMbps: { kind: 'fixed', value: 100 },
+ *   latencyMs: { kind: 'fixed', value: 50 },
+ *   store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 0 },
+ * });
+ * const link = drawPeerLink(net, 5, rng.fork('net'));
+ * transferSeconds(1_840_000, link, resolveStoreLink(net), 'upload'); // 0.05 + 1.472 = 1.522
+ */
+import { ConfigError, assertInvariant } from '../core/errors.ts';
+import type { Rng } from '../core/rng.ts';
+import { chooseIndex, sample, validateDistribution, type Distribution } from './distributions.ts';
+
+/** bytes/s in one Mbit/s (1e6 bits/s). */
+export const BYTES_PER_S_PER_MBPS = 1e6 / 8;
+
+/** Converts Mbit/s (1e6 bits/s) to bytes/s. */
+export function mbpsToBytesPerS(mbps: number): number {
+  return mbps * BYTES_PER_S_PER_MBPS;
+}
+
+/** Every peer draws its own uplink, downlink and latency from the same distributions. */
+export interface PerPeerLinkConfig {
+  /** Peer upload bandwidth, Mbit/s. */
+  readonly uplinkMbps: Distribution;
+  /** Peer download bandwidth, Mbit/s. */
+  readonly downlinkMbps: Distribution;
+  /** One-way latency between the peer and the object store, ms. */
+  readonly latencyMs: Distribution;
+}
+
+export interface RegionConfig {
+  readonly name: string;
+  /** Relative share of peers in this region (≥ 0; normalised over all regions). */
+  readonly weight: number;
+  /** Upload bandwidth of a peer in this region, Mbit/s. */
+  readonly uplinkMbps: Distribution;
+  /** Download bandwidth of a peer in this region, Mbit/s. */
+  readonly downlinkMbps: Distribution;
+}
+
+/** Peers are placed in regions by weight; latency comes from a region-to-region table. */
+export interface RegionLinkConfig {
+  readonly regions: readonly RegionConfig[];
+  /**
+   * One-way latency in ms, `latencyMs[from][to]`, indexed in `regions` order. Square; need not be
+   * symmetric (asymmetric routes exist). The diagonal is the latency within a region.
+   */
+  readonly latencyMs: readonly (readonly number[])[];
+}
+
+export interface ObjectStoreConfig {
+  /** Upload capacity into the store, Mbit/s (a per-transfer cap in v1). */
+  readonly ingressMbps: number;
+  /** Download capacity out of the store, Mbit/s (a per-transfer cap in v1). */
+  readonly egressMbps: number;
+  /** The store's own request latency added to every transfer, ms. */
+  readonly latencyMs: number;
+  /** The store's region: required in region mode (it picks the latency-table column), absent otherwise. */
+  readonly region?: string;
+}
+
+/**
+ * Lossy transfers: each attempt is lost independently with `probability`. A lost attempt is noticed
+ * after `timeoutS`; the sender then waits `backoffS · backoffFactor^(retry − 1)` and tries again, at
+ * most `maxRetries` times. A delivered attempt takes the normal transfer time (the timeout only
+ * detects losses; it does not cut short a slow delivery).
+ */
+export interface LossConfig {
+  /** Probability that one attempt is lost, in [0, 1]. */
+  readonly probability: number;
+  /** Sim seconds from the start of a lost attempt until the sender gives up on it. */
+  readonly timeoutS: number;
+  /** Retries after the first attempt (so at most maxRetries + 1 attempts). */
+  readonly maxRetries: number;
+  /** Sim seconds to wait before the first retry. */
+  readonly backoffS: number;
+  /** Multiplier on the backoff for each further retry (1 = constant, 2 = exponential); default 1. */
+  readonly backoffFactor?: number;
+}
+
+export type NetworkConfig = (PerPeerLinkConfig | RegionLinkConfig) & {
+  readonly store: ObjectStoreConfig;
+  readonly loss?: LossConfig;
+};
+
+/** One peer's access link, drawn once per peer. */
+export interface PeerLink {
+  readonly peerId: number;
+  /** Region name in region mode; `null` in per-peer mode. */
+  readonly region: string | null;
+  readonly uplinkBytesPerS: number;
+  readonly downlinkBytesPerS: number;
+  /** One-way latency peer → store, sim seconds. */
+  readonly uploadLatencyS: number;
+  /** One-way latency store → peer, sim seconds (differs from upload only with an asymmetric table). */
+  readonly downloadLatencyS: number;
+}
+
+/** The object store's end of every transfer, in simulator units. */
+export interface StoreLink {
+  readonly region: string | null;
+  readonly ingressBytesPerS: number;
+  readonly egressBytesPerS: number;
+  /** Request latency, sim seconds. */
+  readonly latencyS: number;
+}
+
+export type TransferDirection = 'upload' | 'download';
+
+/** What one (possibly retried) transfer cost. */
+export interface TransferOutcome {
+  /** Sim seconds from the first attempt's start to delivery, or to giving up. */
+  readonly seconds: number;
+  /** Attempts made, 1 … maxRetries + 1. */
+  readonly attempts: number;
+  readonly delivered: boolean;
+}
+
+/** True when `cfg` places peers in regions. */
+export function isRegionConfig(cfg: NetworkConfig): cfg is RegionLinkConfig & NetworkConfig {
+  return 'regions' in cfg;
+}
+
+function positiveFinite(key: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > 0)) throw new ConfigError(key, value, 'must be a finite number > 0');
+}
+function nonNegativeFinite(key: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value >= 0)) throw new ConfigError(key, value, 'must be a finite number ≥ 0');
+}
+
+/**
+ * Validates every field of `cfg` (keys reported under `key`, e.g. `net.regions[1].weight`) and
+ * returns it frozen. Bandwidth distributions must draw values > 0, latencies ≥ 0.
+ */
+export function resolveNetworkConfig(cfg: NetworkConfig, key = 'net'): NetworkConfig {
+  if (typeof cfg !== 'object' || cfg === null) throw new ConfigError(key, cfg, 'must be an object');
+  let regionNames: string[] | null = null;
+  if (isRegionConfig(cfg)) {
+    const { regions, latencyMs } = cfg;
+    if (!Array.isArray(regions) || regions.length === 0) throw new ConfigError(`${key}.regions`, regions, 'must be a non-empty array');
+    regionNames = [];
+    regions.forEach((r, i) => {
+      const rk = `${key}.regions[${i}]`;
+      if (typeof r.name !== 'string' || r.name.length === 0) throw new ConfigError(`${rk}.name`, r.name, 'must be a non-empty string');
+      if (regionNames!.includes(r.name)) throw new ConfigError(`${rk}.name`, r.name, 'must be unique among regions');
+      regionNames!.push(r.name);
+      nonNegativeFinite(`${rk}.weight`, r.weight);
+      validateDistribution(`${rk}.uplinkMbps`, r.uplinkMbps, 'positive');
+      validateDistribution(`${rk}.downlinkMbps`, r.downlinkMbps, 'positive');
+    });
+    if (!(regions.reduce((a, r) => a + r.weight, 0) > 0)) throw new ConfigError(`${key}.regions`, regions.map((r) => r.weight), 'weights must have a positive sum');
+    const n = regions.length;
+    if (!Array.isArray(latencyMs) || latencyMs.length !== n) {
+      throw new ConfigError(`${key}.latencyMs`, latencyMs, `must be a ${n}×${n} matrix (one row per region)`);
+    }
+    latencyMs.forEach((row, i) => {
+      if (!Array.isArray(row) || row.length !== n) throw new ConfigError(`${key}.latencyMs[${i}]`, row, `must have ${n} entries (one per region)`);
+      row.forEach((ms, j) => nonNegativeFinite(`${key}.latencyMs[${i}][${j}]`, ms));
+    });
+  } else {
+    validateDistribution(`${key}.uplinkMbps`, cfg.uplinkMbps, 'positive');
+    validateDistribution(`${key}.downlinkMbps`, cfg.downlinkMbps, 'positive');
+    validateDistribution(`${key}.latencyMs`, cfg.latencyMs, 'nonNegative');
+  }
+
+  const store = cfg.store;
+  if (typeof store !== 'object' || store === null) throw new ConfigError(`${key}.store`, store, 'must be an object');
+  positiveFinite(`${key}.store.ingressMbps`, store.ingressMbps);
+  positiveFinite(`${key}.store.egressMbps`, store.egressMbps);
+  nonNegativeFinite(`${key}.store.latencyMs`, store.latencyMs);
+  if (regionNames === null) {
+    if (store.region !== undefined) throw new ConfigError(`${key}.store.region`, store.region, 'is only valid when regions are configured');
+  } else if (!regionNames.includes(store.region as string)) {
+    throw new ConfigError(`${key}.store.region`, store.region, `must name one of the regions (${regionNames.join(', ')})`);
+  }
+
+  if (cfg.loss !== undefined) {
+    const loss = cfg.loss;
+    const lk = `${key}.loss`;
+    if (typeof loss.probability !== 'number' || !(loss.probability >= 0 && loss.probability <= 1)) {
+      throw new ConfigError(`${lk}.probability`, loss.probability, 'must be in [0, 1]');
+    }
+    positiveFinite(`${lk}.timeoutS`, loss.timeoutS);
+    if (!Number.isInteger(loss.maxRetries) || loss.maxRetries < 0) throw new ConfigError(`${lk}.maxRetries`, loss.maxRetries, 'must be an integer ≥ 0');
+    nonNegativeFinite(`${lk}.backoffS`, loss.backoffS);
+    if (loss.backoffFactor !== undefined && !(Number.isFinite(loss.backoffFactor) && loss.backoffFactor >= 1)) {
+      throw new ConfigError(`${lk}.backoffFactor`, loss.backoffFactor, 'must be a finite number ≥ 1');
+    }
+  }
+  return Object.freeze(cfg);
+}
+
+function regionIndex(cfg: RegionLinkConfig, name: string): number {
+  const i = cfg.regions.findIndex((r) => r.name === name);
+  if (i < 0) throw new ConfigError('region', name, `must name one of the regions (${cfg.regions.map((r) => r.name).join(', ')})`);
+  return i;
+}
+
+/** One-way latency from region `from` to region `to`, sim seconds (a lookup in the ms table). */
+export function regionLatencyS(cfg: RegionLinkConfig, from: string, to: string): number {
+  return cfg.latencyMs[regionIndex(cfg, from)]![regionIndex(cfg, to)]! / 1000;
+}
+
+/**
+ * Draws peer `peerId`'s link from `rng.fork('link:<peerId>')`, so a peer's link depends only on
+ * (rng path, peer id), never on which other peers were drawn or in what order. Each quantity has
+ * its own sub-stream (`region`, `up`, `down`, `latency`), so changing one distribution leaves the
+ * others' draws unchanged. `cfg` must have passed {@link resolveNetworkConfig}.
+ */
+export function drawPeerLink(cfg: NetworkConfig, peerId: number, rng: Rng): PeerLink {
+  const linkRng = rng.fork(`link:${peerId}`);
+  if (isRegionConfig(cfg)) {
+    const weights = cfg.regions.map((r) => r.weight);
+    const ri = chooseIndex(weights, weights.length, linkRng.fork('region'));
+    const region = cfg.regions[ri]!;
+    const si = regionIndex(cfg, cfg.store.region!);
+    return {
+      peerId,
+      region: region.name,
+      uplinkBytesPerS: mbpsToBytesPerS(sample(region.uplinkMbps, linkRng.fork('up'))),
+      downlinkBytesPerS: mbpsToBytesPerS(sample(region.downlinkMbps, linkRng.fork('down'))),
+      uploadLatencyS: cfg.latencyMs[ri]![si]! / 1000,
+      downloadLatencyS: cfg.latencyMs[si]![ri]! / 1000,
+    };
+  }
+  const latencyS = sample(cfg.latencyMs, linkRng.fork('latency')) / 1000;
+  return {
+    peerId,
+    region: null,
+    uplinkBytesPerS: mbpsToBytesPerS(sample(cfg.uplinkMbps, linkRng.fork('up'))),
+    downlinkBytesPerS: mbpsToBytesPerS(sample(cfg.downlinkMbps, linkRng.fork('down'))),
+    uploadLatencyS: latencyS,
+    downloadLatencyS: latencyS,
+  };
+}
+
+/** The store's end of transfers, converted to bytes/s and sim seconds. */
+export function resolveStoreLink(cfg: NetworkConfig): StoreLink {
+  const s = cfg.store;
+  return Object.freeze({
+    region: s.region ?? null,
+    ingressBytesPerS: mbpsToBytesPerS(s.ingressMbps),
+    egressBytesPerS: mbpsToBytesPerS(s.egressMbps),
+    latencyS: s.latencyMs / 1000,
+  });
+}
+
+/** Bottleneck bandwidth of a transfer, bytes/s: the slower of its two ends. */
+export function bottleneckBytesPerS(link: PeerLink, store: StoreLink, direction: TransferDirection): number {
+  return direction === 'upload'
+    ? Math.min(link.uplinkBytesPerS, store.ingressBytesPerS)
+    : Math.min(store.egressBytesPerS, link.downlinkBytesPerS);
+}
+
+/**
+ * Sim seconds for one loss-free transfer of `bytes` between a peer and the store:
+ * path latency + store latency + bytes / bottleneck bandwidth.
+ *
+ * @example transferSeconds(1_840_000, link10MbitAnd50ms, fastStore, 'upload') // 1.522
+ */
+export function transferSeconds(bytes: number, link: PeerLink, store: StoreLink, direction: TransferDirection): number {
+  assertInvariant(Number.isFinite(bytes) && bytes >= 0, `transfer size (${bytes} bytes) must be a finite number ≥ 0`);
+  const pathLatencyS = direction === 'upload' ? link.uploadLatencyS : link.downloadLatencyS;
+  return pathLatencyS + store.latencyS + bytes / bottleneckBytesPerS(link, store, direction);
+}
+
+/**
+ * One transfer with loss and retries (see {@link LossConfig}). Without `loss` it is a single
+ * delivered attempt and draws nothing. With `loss`, each attempt draws exactly one uniform from
+ * `rng`; pass a stream unique to this transfer (e.g. `net.fork(\`xfer:${peer}:${round}:up\`)`) so
+ * outcomes do not depend on the order transfers are simulated in.
+ *
+ * Time: a lost attempt costs `timeoutS`, then a backoff before the next attempt (none after the
+ * last); the delivered attempt costs {@link transferSeconds}.
+ */
+export function attemptTransfer(
+  bytes: number,
+  link: PeerLink,
+  store: StoreLink,
+  direction: TransferDirection,
+  loss: LossConfig | undefined,
+  rng: Rng,
+): TransferOutcome {
+  const deliverS = transferSeconds(bytes, link, store, direction);
+  if (loss === undefined) return { seconds: deliverS, attempts: 1, delivered: true };
+  const factor = loss.backoffFactor ?? 1;
+  let seconds = 0;
+  for (let attempt = 1; attempt <= loss.maxRetries + 1; attempt++) {
+    if (!rng.bernoulli(loss.probability)) return { seconds: seconds + deliverS, attempts: attempt, delivered: true };
+    seconds += loss.timeoutS;
+    if (attempt <= loss.maxRetries) seconds += loss.backoffS * Math.pow(factor, attempt - 1);
+  }
+  return { seconds, attempts: loss.maxRetries + 1, delivered: false };
+}
+
+/** E[attempts] under `loss`: Σ_{k=0}^{R} p^k = (1 − p^{R+1}) / (1 − p), R = maxRetries. */
+export function expectedAttempts(loss: LossConfig): number {
+  const p = loss.probability;
+  if (p === 1) return loss.maxRetries + 1;
+  return (1 - Math.pow(p, loss.maxRetries + 1)) / (1 - p);
+}
+
+/** One transfer competing for a shared pool: its bytes start flowing at `startS` (after latency). */
+export interface SharedFlow {
+  /** Sim seconds at which the first byte can flow (request time + latency). */
+  readonly startS: number;
+  readonly bytes: number;
+  /** The transfer's own cap, bytes/s (e.g. the peer's uplink). */
+  readonly capBytesPerS: number;
+}
+
+/**
+ * Processor sharing of one pool of `capacityBytesPerS` (e.g. the store's ingress) between
+ * concurrent transfers: at every instant the active flows get max-min fair rates (water-filling:
+ * a flow capped below its fair share keeps its cap, the rest is split evenly among the others),
+ * recomputed whenever a flow starts or finishes. Returns each flow's finish time, sim seconds, in
+ * input order (latency is the caller's: pass startS = request time + latency).
+ *
+ * Cost O(F² log F) for F flows (rates are recomputed at each of the 2F events), fine for the
+ * fidelity runs' tens to hundreds of concurrent transfers, not for 10,000 peers at once.
+ *
+ * @example sharedBandwidthFinishTimes([{ startS: 0, bytes: 100, capBytesPerS: 1e9 }, { startS: 0, bytes: 100, capBytesPerS: 1e9 }], 100) // [2, 2]
+ */
+export function sharedBandwidthFinishTimes(flows: readonly SharedFlow[], capacityBytesPerS: number): Float64Array {
+  if (!(Number.isFinite(capacityBytesPerS) && capacityBytesPerS > 0)) throw new ConfigError('capacityBytesPerS', capacityBytesPerS, 'must be a finite number > 0');
+  flows.forEach((f, i) => {
+    if (!Number.isFinite(f.startS)) throw new ConfigError(`flows[${i}].startS`, f.startS, 'must be a finite number');
+    if (!(Number.isFinite(f.bytes) && f.bytes >= 0)) throw new ConfigError(`flows[${i}].bytes`, f.bytes, 'must be a finite number ≥ 0');
+    if (!(f.capBytesPerS > 0)) throw new ConfigError(`flows[${i}].capBytesPerS`, f.capBytesPerS, 'must be > 0');
+  });
+  const n = flows.length;
+  const finish = new Float64Array(n);
+  const remaining = new Float64Array(n);
+  const rate = new Float64Array(n);
+  // Arrival order; equal starts keep input order so the result is order-stable.
+  const arrivals = Array.from({ length: n }, (_, i) => i).sort((a, b) => flows[a]!.startS - flows[b]!.startS || a - b);
+  let active: number[] = [];
+  let next = 0;
+  let now = -Infinity;
+
+  const admitUpTo = (t: number) => {
+    while (next < n && flows[arrivals[next]!]!.startS <= t) {
+      const i = arrivals[next++]!;
+      if (flows[i]!.bytes === 0) finish[i] = flows[i]!.startS;
+      else {
+        remaining[i] = flows[i]!.bytes;
+        active.push(i);
+      }
+    }
+  };
+
+  while (next < n || active.length > 0) {
+    if (active.length === 0) {
+      now = flows[arrivals[next]!]!.startS;
+      admitUpTo(now);
+      continue;
+    }
+    // Water-filling: visit flows by ascending cap; each takes min(cap, fair share of what is left).
+    active.sort((a, b) => flows[a]!.capBytesPerS - flows[b]!.capBytesPerS || a - b);
+    let left = capacityBytesPerS;
+    active.forEach((i, k) => {
+      rate[i] = Math.min(flows[i]!.capBytesPerS, left / (active.length - k));
+      left -= rate[i]!;
+    });
+    let first = active[0]!;
+    for (const i of active) if (remaining[i]! / rate[i]! < remaining[first]! / rate[first]!) first = i;
+    const finishAt = now + remaining[first]! / rate[first]!;
+    const arriveAt = next < n ? flows[arrivals[next]!]!.startS : Infinity;
+    const t = Math.min(finishAt, arriveAt);
+    for (const i of active) remaining[i] = remaining[i]! - rate[i]! * (t - now);
+    if (finishAt <= arriveAt) remaining[first] = 0;
+    now = t;
+    // Flows within rounding of empty finish now too (simultaneous finishes).
+    active = active.filter((i) => {
+      if (remaining[i]! > flows[i]!.bytes * 1e-12) return true;
+      finish[i] = now;
+      return false;
+    });
+    admitUpTo(now);
+  }
+  return finish;
+}
