@@ -1,0 +1,127 @@
+/**
+ * The simulator's run configuration: the user-facing {@link SimConfigInput} (what an experiment
+ * writes, with defaults left out) kept apart from the resolved {@link SimConfig} (every default
+ * filled in, every field validated, deeply frozen). `resolveSimConfig` is the only way from one to
+ * the other, and it is idempotent, so `runSimulation` may be handed either.
+ *
+ * @example
+ * const cfg = resolveSimConfig({
+ *   seed: 1, peers: 8, rounds: 10, innerSteps: 5, windowS: 30,
+ *   optim: { method: 'sparseloco' },
+ *   net: { uplinkMbps: { kind: 'fixed', value: 10 }, downlinkMbps: { kind: 'fixed', value: 100 },
+ *          latencyMs: { kind: 'fixed', value: 50 }, store: { ingressMbps: 1e4, egressMbps: 1e4, latencyMs: 0 } },
+ *   churn: { availability: { kind: 'bernoulli', dropout: 0.3 } },
+ * });
+ */
+import type { CommunicatorConfig } from '../core/baselines/index.ts';
+import { METHOD_NAMES } from '../core/baselines/index.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createRng } from '../core/rng.ts';
+import { resolveSurrogateConfig } from '../backends/surrogate/backend.ts';
+import type { SurrogateOptions } from '../backends/surrogate/backend.ts';
+import { createChurn } from './churn.ts';
+import type { ChurnConfig } from './churn.ts';
+import { validateDistribution } from './distributions.ts';
+import type { Distribution } from './distributions.ts';
+import { resolveNetworkConfig } from './network.ts';
+import type { NetworkConfig } from './network.ts';
+
+/** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
+export interface SimConfigInput {
+  /** Root seed: every random stream of the run is a named fork of `createRng(seed)`. */
+  readonly seed: number | string;
+  /** Number of peers P (uids 0 … P − 1), integer ≥ 1. */
+  readonly peers: number;
+  /** Outer rounds to simulate, integer ≥ 1. */
+  readonly rounds: number;
+  /** H, inner steps per round, integer ≥ 1. */
+  readonly innerSteps: number;
+  /** Length of each round's submission window, sim seconds > 0. */
+  readonly windowS: number;
+  /** Per-peer time of one inner step, sim seconds; drawn once per peer (compute heterogeneity). */
+  readonly stepTimeS?: Distribution;
+  /** Data shards each active peer trains on per round (≥ 1). */
+  readonly shardsPerPeer?: number;
+  /** The synchronisation method and its options (only cadence 'round' methods: diloco, sparseloco). */
+  readonly optim: CommunicatorConfig;
+  /** Peer links and the object store. */
+  readonly net: NetworkConfig;
+  /** Availability and crash models; default: every peer always present. */
+  readonly churn?: ChurnConfig;
+  /** Options of the surrogate training backend. */
+  readonly backend?: SurrogateOptions;
+}
+
+/** The resolved, validated, deeply frozen configuration of one run. */
+export interface SimConfig extends SimConfigInput {
+  readonly stepTimeS: Distribution;
+  readonly shardsPerPeer: number;
+  readonly churn: ChurnConfig;
+  readonly backend: SurrogateOptions;
+}
+
+/** Defaults of the optional fields. */
+export const SIM_DEFAULTS = Object.freeze({
+  stepTimeS: Object.freeze({ kind: 'fixed', value: 1 }) as Distribution, // sim seconds per inner step
+  shardsPerPeer: 1,
+  churn: Object.freeze({ availability: Object.freeze({ kind: 'always' }) }) as ChurnConfig,
+  backend: Object.freeze({}) as SurrogateOptions,
+});
+
+const KEYS: readonly (keyof SimConfigInput)[] = [
+  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend',
+];
+
+/** Methods that contribute every inner step: the round simulator does not drive them yet. */
+const INNER_STEP_METHODS: readonly string[] = ['ddp', 'demo'];
+
+/**
+ * Fills defaults, validates every field (a {@link ConfigError} names the key, the value and the
+ * rule) and returns the config deeply frozen. An unknown top-level key is an error, so a typo never
+ * becomes a silent default.
+ */
+export function resolveSimConfig(input: SimConfigInput): SimConfig {
+  if (typeof input !== 'object' || input === null) throw new ConfigError('sim config', input, 'must be an object');
+  for (const key of Object.keys(input)) {
+    if (!(KEYS as readonly string[]).includes(key)) throw new ConfigError(key, (input as unknown as Record<string, unknown>)[key], `is not a sim config key (expected one of ${KEYS.join(', ')})`);
+  }
+  if (typeof input.seed !== 'number' && typeof input.seed !== 'string') throw new ConfigError('seed', input.seed, 'must be a number or a string');
+  requireInt('peers', input.peers, 1);
+  requireInt('rounds', input.rounds, 1);
+  requireInt('innerSteps', input.innerSteps, 1);
+  if (typeof input.windowS !== 'number' || !Number.isFinite(input.windowS) || !(input.windowS > 0)) {
+    throw new ConfigError('windowS', input.windowS, 'must be a finite number > 0 (sim seconds)');
+  }
+  const stepTimeS = input.stepTimeS ?? SIM_DEFAULTS.stepTimeS;
+  validateDistribution('stepTimeS', stepTimeS, 'positive');
+  const shardsPerPeer = input.shardsPerPeer ?? SIM_DEFAULTS.shardsPerPeer;
+  requireInt('shardsPerPeer', shardsPerPeer, 1);
+
+  const method = (input.optim as { method?: unknown } | undefined)?.method;
+  if (typeof input.optim !== 'object' || input.optim === null) throw new ConfigError('optim', input.optim, 'must be an object with a method');
+  if (!(METHOD_NAMES as readonly unknown[]).includes(method)) throw new ConfigError('optim.method', method, `must be one of ${METHOD_NAMES.join(', ')}`);
+  if (INNER_STEP_METHODS.includes(method as string)) {
+    throw new ConfigError('optim.method', method, 'has cadence "inner-step", which the round simulator does not support yet (use diloco or sparseloco)');
+  }
+
+  const net = resolveNetworkConfig(input.net, 'net');
+  const churn = input.churn ?? SIM_DEFAULTS.churn;
+  createChurn(churn, createRng(0), 'churn'); // validation by construction: the models check their own fields
+  const backend = input.backend ?? SIM_DEFAULTS.backend;
+  const surrogate = resolveSurrogateConfig(backend);
+  if (shardsPerPeer > surrogate.data.numShards) {
+    throw new ConfigError('shardsPerPeer', shardsPerPeer, `must be ≤ the backend's numShards (${surrogate.data.numShards})`);
+  }
+  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend });
+}
+
+function requireInt(key: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new ConfigError(key, value, `must be an integer ≥ ${min}`);
+}
+
+/** Freezes objects and arrays recursively, into already-frozen ones too (typed arrays are left as they are). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
