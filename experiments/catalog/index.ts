@@ -1,0 +1,12 @@
+/** The experiment registry: every experiment the CLI can run, by id. */
+import type { Experiment } from '../define.ts';
+import bandwidthSweep from './bandwidth-sweep.ts';
+import baselines from './baselines.ts';
+import churn30 from './churn-30pct.ts';
+import churnSweep from './churn-sweep.ts';
+import densitySweep from './density-sweep.ts';
+import heterogeneity from './heterogeneity.ts';
+
+export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity].map((e) => [e.id, e]),
+);

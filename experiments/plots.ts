@@ -1,0 +1,161 @@
+/**
+ * Plot builders: pure functions from metric rows to vega-lite specs. Nothing here renders or
+ * writes; `render.ts` does. Curves are the mean over seeds with a band from the min to the max
+ * seed, so one look shows both the effect and its spread.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { MetricRow } from './runner.ts';
+
+export interface Figure {
+  /** File stem under plots/. */
+  readonly name: string;
+  readonly title: string;
+  readonly spec: TopLevelSpec;
+}
+
+const FONT = 'DejaVu Sans';
+const CONFIG = { font: FONT, axis: { labelFontSize: 12, titleFontSize: 13 }, legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 260 }, title: { fontSize: 14 } };
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** The columns the plots read; keeping the data small keeps the HTML report small. */
+function slim(rows: readonly MetricRow[], color: string): object[] {
+  return rows.map((r) => ({
+    arm: r.arm,
+    group: String((r as Record<string, unknown>)[color] ?? r.arm),
+    seed: r.seed,
+    round: r.round,
+    simTimeS: r.simTimeS,
+    cumulativeBytes: Math.max(1, r.cumulativeBytes),
+    heldoutLoss: r.heldoutLoss,
+  }));
+}
+
+interface CurveOptions {
+  readonly name: string;
+  readonly title: string;
+  readonly x: 'round' | 'cumulativeBytes' | 'simTimeS';
+  readonly xTitle: string;
+  readonly logX?: boolean;
+  /** Row field that colours the curves (default: the arm). */
+  readonly color?: string;
+}
+
+/** Held-out loss against `x`: mean over seeds per arm, band = min … max over seeds. */
+export function lossCurve(rows: readonly MetricRow[], o: CurveOptions): Figure {
+  const xScale = o.logX ? { type: 'log' as const } : { zero: false };
+  return {
+    name: o.name,
+    title: o.title,
+    spec: {
+      $schema: SCHEMA,
+      title: o.title,
+      width: 520,
+      height: 300,
+      data: { values: slim(rows, o.color ?? 'arm') },
+      transform: [
+        {
+          aggregate: [
+            { op: 'mean', field: o.x, as: 'x' },
+            { op: 'mean', field: 'heldoutLoss', as: 'loss' },
+            { op: 'min', field: 'heldoutLoss', as: 'lo' },
+            { op: 'max', field: 'heldoutLoss', as: 'hi' },
+          ],
+          groupby: ['arm', 'group', 'round'],
+        },
+      ],
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: o.xTitle, scale: xScale },
+        color: { field: 'arm', type: 'nominal', title: 'arm', sort: null },
+      },
+      layer: [
+        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'held-out loss', scale: { zero: false } }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'loss', type: 'quantitative', title: 'held-out loss' } } },
+      ],
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
+/** Arms side by side (one panel each), loss vs round, every seed drawn. */
+export function armsSideBySide(rows: readonly MetricRow[]): Figure {
+  const armOrder = [...new Set(rows.map((r) => r.arm))];
+  return {
+    name: 'arms-side-by-side',
+    title: 'Held-out loss per arm (one line per seed)',
+    spec: {
+      $schema: SCHEMA,
+      title: 'Held-out loss per arm (one line per seed)',
+      data: { values: slim(rows, 'arm') },
+      facet: { field: 'arm', type: 'nominal', title: null, sort: armOrder },
+      columns: Math.min(armOrder.length, 4),
+      spec: {
+        width: 220,
+        height: 180,
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 'round', type: 'quantitative', title: 'round' },
+          y: { field: 'heldoutLoss', type: 'quantitative', title: 'held-out loss', scale: { zero: false } },
+          color: { field: 'seed', type: 'nominal', title: 'seed' },
+        },
+      },
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
+/** Final held-out loss against a numeric arm label (e.g. uplink Mbit/s), one line per `color` label. */
+export function finalLossVs(rows: readonly MetricRow[], label: string, xTitle: string, color: string, logX = true): Figure {
+  const last = new Map<string, MetricRow>();
+  for (const r of rows) {
+    const key = `${r.arm}\u0000${r.seed}`;
+    const prev = last.get(key);
+    if (!prev || r.round > prev.round) last.set(key, r);
+  }
+  const values = [...last.values()].map((r) => ({
+    x: Number((r as Record<string, unknown>)[label]),
+    group: String((r as Record<string, unknown>)[color] ?? r.arm),
+    loss: r.heldoutLoss,
+  }));
+  return {
+    name: `final-loss-vs-${label}`,
+    title: `Final held-out loss vs ${xTitle}`,
+    spec: {
+      $schema: SCHEMA,
+      title: `Final held-out loss vs ${xTitle}`,
+      width: 520,
+      height: 300,
+      data: { values },
+      transform: [{ aggregate: [{ op: 'mean', field: 'loss', as: 'loss' }, { op: 'min', field: 'loss', as: 'lo' }, { op: 'max', field: 'loss', as: 'hi' }], groupby: ['x', 'group'] }],
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: logX ? { type: 'log' } : { zero: false } },
+        color: { field: 'group', type: 'nominal', title: color, sort: null },
+      },
+      layer: [
+        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'final held-out loss', scale: { zero: false } }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { y: { field: 'loss', type: 'quantitative', title: 'final held-out loss' } } },
+      ],
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
+export interface SweepAxis {
+  /** Numeric arm label swept (present in every row of the arm). */
+  readonly label: string;
+  readonly title: string;
+  readonly log?: boolean;
+  /** Label that tells the curves apart (e.g. 'method'). */
+  readonly color: string;
+}
+
+/** The standard figure set of an experiment. */
+export function standardFigures(rows: readonly MetricRow[], sweep?: SweepAxis): Figure[] {
+  const figures = [
+    lossCurve(rows, { name: 'loss-vs-rounds', title: 'Held-out loss vs round', x: 'round', xTitle: 'round' }),
+    lossCurve(rows, { name: 'loss-vs-bytes', title: 'Held-out loss vs cumulative bytes (all peers, up + down)', x: 'cumulativeBytes', xTitle: 'cumulative bytes (log)', logX: true }),
+    lossCurve(rows, { name: 'loss-vs-time', title: 'Held-out loss vs simulated wall-clock', x: 'simTimeS', xTitle: 'simulated time (s)' }),
+    armsSideBySide(rows),
+  ];
+  if (sweep) figures.push(finalLossVs(rows, sweep.label, sweep.title, sweep.color, sweep.log ?? true));
+  return figures;
+}
