@@ -8,10 +8,19 @@
  * env.run();
  */
 import { EventQueue } from './queue.ts';
-import { Condition, KernelError, NORMAL, Process, SimEvent, Timeout, URGENT, type ProcessGenerator } from './events.ts';
+import { Condition, NORMAL, Process, SimEvent, Timeout, URGENT, type ProcessGenerator } from './events.ts';
+import { KernelError } from './errors.ts';
 
 /** Raised to stop `run(until)`; never escapes `run`. */
 class StopSimulation extends Error {}
+
+/** The already-succeeded event that ends `run(until=time)`; the environment queues it itself. */
+class StopEvent extends SimEvent<undefined> {
+  constructor(env: Environment) {
+    super(env);
+    this.settle(true, undefined);
+  }
+}
 
 export class Environment {
   #now: number;
@@ -28,26 +37,28 @@ export class Environment {
     return this.#now;
   }
 
-  /** Puts a triggered event on the queue `delay` sim seconds from now. */
+  /**
+   * Puts a triggered event on the queue `delay` sim seconds from now. `delay` must be finite and
+   * ≥ 0; `priority` an integer in [-4095, 4095] (lower runs first at equal times).
+   */
   schedule(event: SimEvent<any>, priority: number = NORMAL, delay = 0): void {
+    if (!(delay >= 0 && delay !== Infinity)) throw new KernelError(`delay (${delay}) must be a finite number ≥ 0 sim seconds`);
     this.#queue.push(this.#now + delay, priority, event);
   }
 
   /** Time of the next event, or Infinity when the queue is empty. */
   peek(): number {
-    return this.#queue.peek()?.time ?? Infinity;
+    return this.#queue.peekTime();
   }
 
   /** Processes the next event; throws the error of a failed event that nobody handled. */
   step(): void {
-    const entry = this.#queue.pop();
-    if (entry === undefined) throw new KernelError('step() on an empty queue');
-    this.#now = entry.time;
-    const event = entry.item;
-    const callbacks = event.callbacks!;
-    event.callbacks = null;
-    for (const callback of callbacks) callback(event);
-    if (!event.ok && !event.defused) throw event.value as Error;
+    const queue = this.#queue;
+    const time = queue.peekTime();
+    const event = queue.popItem();
+    if (event === undefined) throw new KernelError('step() on an empty queue');
+    this.#now = time;
+    event._process();
   }
 
   /**
@@ -58,8 +69,10 @@ export class Environment {
     let stopAt: SimEvent<any> | null = null;
     if (typeof until === 'number') {
       if (!(until > this.#now)) throw new KernelError(`run(until=${until}) must be later than now (${this.#now})`);
-      // URGENT: normal-priority events at exactly `until` do not run (SimPy semantics).
-      stopAt = new SimEvent(this).succeed(undefined, URGENT, until - this.#now);
+      // At exactly `until` (not now + (until − now), which can round off), and URGENT: normal-
+      // priority events at `until` do not run (SimPy semantics).
+      stopAt = new StopEvent(this);
+      this.#queue.push(until, URGENT, stopAt);
     } else if (until instanceof SimEvent) {
       stopAt = until;
       if (until.processed) return until.value;
@@ -70,7 +83,12 @@ export class Environment {
       });
     }
     try {
-      while (this.#queue.size > 0) this.step();
+      // step(), inlined: this loop runs once per event.
+      const queue = this.#queue;
+      while (queue.size > 0) {
+        this.#now = queue.peekTime();
+        queue.popItem()!._process();
+      }
     } catch (error) {
       if (error instanceof StopSimulation) return stopAt!.ok ? stopAt!.value : undefined;
       throw error;

@@ -4,8 +4,17 @@
  * and is put on the queue, and *processed* when the environment pops it and runs its callbacks.
  * A failed event that nobody handled (no process caught it, not `defused`) stops the run with its
  * error: failures are never silently ignored.
+ *
+ * Performance notes (the kernel runs one event per simulated wait, millions per second): an event
+ * keeps its first callback in a single slot and allocates an array only for the second and later
+ * ones, since nearly every event has exactly one waiter (the process that yielded it); a timeout
+ * validates its delay once (in `Environment.schedule`) and otherwise only sets its fields and goes
+ * on the queue; a process resumes through one closure that holds the whole resume loop.
  */
 import type { Environment } from './environment.ts';
+import { KernelError } from './errors.ts';
+
+export { KernelError };
 
 /** Scheduling priority of events at the same time. Lower runs first. */
 export const URGENT = 0;
@@ -13,19 +22,17 @@ export const NORMAL = 1;
 
 export type Callback = (event: SimEvent<any>) => void;
 
-/** The kernel's own misuse errors (triggering twice, yielding a non-event, ...). */
-export class KernelError extends Error {
-  override name = 'KernelError';
-}
-
 const PENDING: unique symbol = Symbol('pending');
 
 export class SimEvent<T = unknown> {
   readonly env: Environment;
-  /** Null once processed. */
-  callbacks: Callback[] | null = [];
   #value: T | Error | typeof PENDING = PENDING;
   #ok = true;
+  #processed = false;
+  /** First callback; null when there is none. */
+  #waiter: Callback | null = null;
+  /** Second and later callbacks, in registration order; null until a second one arrives. */
+  #moreWaiters: Callback[] | null = null;
   /** Set when a handler took responsibility for this event's failure. */
   defused = false;
 
@@ -38,7 +45,7 @@ export class SimEvent<T = unknown> {
   }
 
   get processed(): boolean {
-    return this.callbacks === null;
+    return this.#processed;
   }
 
   /** True for success; only meaningful once triggered. */
@@ -73,24 +80,70 @@ export class SimEvent<T = unknown> {
     return this;
   }
 
-  /** Adds a callback run when the event is processed. */
+  /**
+   * Adds a callback run when the event is processed. Callbacks run in the order they were added,
+   * also when the event is already triggered or scheduled; adding one to a processed event throws.
+   */
   then(callback: Callback): this {
-    if (this.callbacks === null) throw new KernelError('event has already been processed');
-    this.callbacks.push(callback);
+    if (this.#processed) throw new KernelError('event has already been processed');
+    if (this.#waiter === null) this.#waiter = callback;
+    else if (this.#moreWaiters === null) this.#moreWaiters = [callback];
+    else this.#moreWaiters.push(callback);
     return this;
+  }
+
+  /**
+   * @internal Removes the first registration of `callback` (a process abandoning its target on an
+   * interrupt); the others keep their order. Returns whether it was registered.
+   */
+  _removeCallback(callback: Callback): boolean {
+    const more = this.#moreWaiters;
+    if (this.#waiter === callback) {
+      // Keep the invariant "no first waiter ⇒ no further waiters" by promoting the next one.
+      if (more === null) this.#waiter = null;
+      else {
+        this.#waiter = more.shift()!;
+        if (more.length === 0) this.#moreWaiters = null;
+      }
+      return true;
+    }
+    if (more === null) return false;
+    const i = more.indexOf(callback);
+    if (i < 0) return false;
+    more.splice(i, 1);
+    if (more.length === 0) this.#moreWaiters = null;
+    return true;
+  }
+
+  /**
+   * @internal Called by the environment when it pops this event: marks it processed, runs the
+   * callbacks, and throws the event's error if it failed and no callback took responsibility.
+   */
+  _process(): void {
+    const waiter = this.#waiter;
+    this.#processed = true;
+    if (waiter !== null) {
+      this.#waiter = null;
+      waiter(this);
+      const more = this.#moreWaiters;
+      if (more !== null) {
+        this.#moreWaiters = null;
+        for (let i = 0; i < more.length; i++) more[i]!(this);
+      }
+    }
+    if (!this.#ok && !this.defused) throw this.#value as Error;
   }
 }
 
 /** An event that succeeds `delay` sim seconds after it is created. */
 export class Timeout<T = undefined> extends SimEvent<T> {
-  readonly delay: number;
+  readonly delay: number; // sim seconds
 
   constructor(env: Environment, delay: number, value?: T) {
     super(env);
-    if (!(delay >= 0) || !Number.isFinite(delay)) throw new KernelError(`timeout delay (${delay}) must be a finite number ≥ 0`);
     this.delay = delay;
     this.settle(true, value as T);
-    env.schedule(this, NORMAL, delay);
+    env.schedule(this, NORMAL, delay); // rejects a negative or non-finite delay
   }
 }
 
@@ -113,14 +166,13 @@ export class Process<T = unknown> extends SimEvent<T> {
   readonly #generator: ProcessGenerator<T>;
   /** The event the process waits for; null when it is not waiting. */
   #target: SimEvent<any> | null;
-  readonly #resume: Callback = (event) => this.#step(event);
 
   constructor(env: Environment, generator: ProcessGenerator<T>) {
     super(env);
     this.#generator = generator;
     // Start at the current time, before normal events scheduled for it (SimPy's Initialize).
     const start = new SimEvent<undefined>(env);
-    start.callbacks!.push(this.#resume);
+    start.then(this.#resume);
     start.succeed(undefined, URGENT);
     this.#target = start;
   }
@@ -132,61 +184,63 @@ export class Process<T = unknown> extends SimEvent<T> {
   /** Throws an {@link Interrupt} into the process at the current time, ahead of normal events. */
   interrupt(cause?: unknown): void {
     if (!this.isAlive) throw new KernelError('cannot interrupt a process that has terminated');
+    // As in SimPy: a failed, defused event whose callback makes the process abandon its target
+    // and resumes it with the Interrupt (or does nothing if it terminated in the meantime).
     const interruption = new SimEvent<undefined>(this.env);
-    interruption.callbacks!.push(() => {
-      if (!this.isAlive) return; // terminated between the call and now
+    interruption.then((event) => {
+      if (!this.isAlive) return;
       const target = this.#target;
-      if (target?.callbacks) {
-        const i = target.callbacks.indexOf(this.#resume);
-        if (i >= 0) target.callbacks.splice(i, 1);
-      }
-      this.#resumeWith(false, new Interrupt(cause));
+      if (target !== null && !target.processed) target._removeCallback(this.#resume);
+      this.#resume(event);
     });
-    interruption.succeed(undefined, URGENT);
+    interruption.defused = true;
+    interruption.fail(new Interrupt(cause), URGENT);
   }
 
-  #step(event: SimEvent<any>): void {
-    if (!event.ok) event.defused = true; // the process takes responsibility: it gets the error
-    this.#resumeWith(event.ok, event.value);
-  }
-
-  #resumeWith(ok: boolean, value: unknown): void {
-    this.env.activeProcess = this;
-    try {
-      for (;;) {
-        let result: IteratorResult<SimEvent<any>, T>;
-        try {
-          result = ok ? this.#generator.next(value) : this.#generator.throw(value);
-        } catch (error) {
-          this.#target = null;
-          this.fail(error instanceof Error ? error : new KernelError(`process threw a non-Error: ${String(error)}`));
-          return;
-        }
-        if (result.done) {
-          this.#target = null;
-          this.succeed(result.value);
-          return;
-        }
-        const next = result.value;
-        if (!(next instanceof SimEvent)) {
-          this.#target = null;
-          this.fail(new KernelError(`a process yielded ${String(next)}, which is not an event`));
-          return;
-        }
-        if (next.callbacks !== null) {
-          next.callbacks.push(this.#resume);
-          this.#target = next;
-          return;
-        }
-        // Already processed: continue at once with its outcome.
-        ok = next.ok;
-        value = next.value;
-        if (!ok) next.defused = true;
+  /**
+   * Resumes the generator with the outcome of `event` (its value, or its error thrown in), and
+   * keeps going while it yields events that are already processed. One closure per process, with
+   * the whole step inline, because this runs once per simulated wait.
+   */
+  readonly #resume: Callback = (event) => {
+    const env = this.env;
+    const generator = this.#generator;
+    env.activeProcess = this;
+    for (;;) {
+      const ok = event.ok;
+      if (!ok) event.defused = true; // the process takes responsibility: it gets the error
+      let result: IteratorResult<SimEvent<any>, T>;
+      try {
+        result = ok ? generator.next(event.value) : generator.throw(event.value);
+      } catch (error) {
+        env.activeProcess = null;
+        this.#target = null;
+        this.fail(error instanceof Error ? error : new KernelError(`process threw a non-Error: ${String(error)}`));
+        return;
       }
-    } finally {
-      this.env.activeProcess = null;
+      const next = result.value;
+      if (result.done === true) {
+        env.activeProcess = null;
+        this.#target = null;
+        this.succeed(next as T);
+        return;
+      }
+      if (!(next instanceof SimEvent)) {
+        env.activeProcess = null;
+        this.#target = null;
+        this.fail(new KernelError(`a process yielded ${String(next)}, which is not an event`));
+        return;
+      }
+      if (!next.processed) {
+        // The common case: wait for a fresh timeout or a pending event.
+        next.then(this.#resume);
+        this.#target = next;
+        env.activeProcess = null;
+        return;
+      }
+      event = next; // already processed: continue at once with its outcome
     }
-  }
+  };
 }
 
 /**
@@ -209,9 +263,10 @@ export class Condition extends SimEvent<unknown[]> {
       this.succeed([]);
       return;
     }
+    const check: Callback = (ev) => this.#check(ev);
     for (const e of events) {
       if (e.processed) this.#check(e);
-      else e.then((ev) => this.#check(ev));
+      else e.then(check);
     }
   }
 

@@ -2,4 +2,5 @@
 export { Environment } from './environment.ts';
 export { Condition, Interrupt, KernelError, NORMAL, Process, SimEvent, Timeout, URGENT } from './events.ts';
 export type { Callback, ProcessGenerator } from './events.ts';
-export { EventQueue } from './queue.ts';
+export { EventQueue, MAX_PRIORITY } from './queue.ts';
+export type { QueueEntry } from './queue.ts';
