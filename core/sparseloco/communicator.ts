@@ -84,8 +84,9 @@ export function createSparseLocoCommunicator(
         return { applied: true, contributors: result.contributors, rejected: sortRejected(rejected), skippedTensors: result.skippedTensors, lr };
       } catch (err) {
         if (!(err instanceof AggregateError)) throw err;
-        rejected.push({ peerUid: err.peerUid, reason: err.reason, message: err.message });
-        updates = updates.filter((u) => u.peerUid !== err.peerUid);
+        const refused = err.peerUid;
+        rejected.push({ peerUid: refused, reason: err.reason, message: err.message });
+        updates = updates.filter((u) => u.peerUid !== refused);
       }
     }
   }
