@@ -4,6 +4,7 @@
  *
  *   backend.initParams(rng)                       → θ⁰ (the core's flat Float32Array layout)
  *   backend.createTrainer(peer).runInnerLoop(req) → Δ = θ_start − θ_end after H AdamW steps
+ *   backend.createTrainer(peer).computeGradient(req) → one batch's gradient (DDP, DeMo)
  *   backend.evaluate(θ, 'heldout' | { shards })   → mean loss
  *
  * Parameters cross this boundary only as flat `Float32Array`s in `backend.layout`, so the core
@@ -46,6 +47,34 @@ export interface InnerLoopResult {
 }
 
 /**
+ * One batch's gradient for inner-step methods (DDP, DeMo), which synchronise every step instead of
+ * running a local inner loop.
+ */
+export interface GradientRequest {
+  /** Where the gradient is taken. Read only: never mutated. Length `layout.size`. */
+  readonly params: Float32Array;
+  /** Outer round (integer ≥ 0); with the peer id it keys the batch stream, as in runInnerLoop. */
+  readonly round: number;
+  /**
+   * Inner step within the round (integer ≥ 0): the batch is exactly the one inner step `step` of
+   * `runInnerLoop` would draw for the same (peer, round, shards).
+   */
+  readonly step: number;
+  /** Data shards this peer trains on this round (ids in [0, numShards), non-empty). */
+  readonly shards: readonly number[];
+  /** Optional buffer (length `layout.size`) that receives the gradient. */
+  readonly gradOut?: Float32Array;
+}
+
+/** One batch's loss and gradient. */
+export interface GradientResult {
+  /** ∂loss/∂params at `request.params` (no clipping, no optimiser step). */
+  readonly grad: Float32Array;
+  /** The batch's mean loss at `request.params`. */
+  readonly loss: number;
+}
+
+/**
  * One peer's trainer. It owns the peer's AdamW state, which persists across rounds (SPEC.md §1:
  * not reset each round) and drives the inner learning-rate schedule. A re-joining peer that lost
  * its state gets a fresh trainer.
@@ -56,6 +85,8 @@ export interface PeerTrainer {
   readonly optimizerSteps: number;
   /** Runs H inner steps from `request.params`; MUTATES only this trainer's optimiser state. */
   runInnerLoop(request: InnerLoopRequest): InnerLoopResult;
+  /** The gradient of one batch at `request.params`. Stateless: the optimiser state is not touched. */
+  computeGradient(request: GradientRequest): GradientResult;
 }
 
 /**
@@ -95,6 +126,17 @@ export function validateInnerLoopRequest(backend: Pick<TrainingBackend, 'layout'
   validateShards(backend.numShards, request.shards);
   if (request.deltaOut !== undefined && request.deltaOut.length !== backend.layout.size) {
     throw new ConfigError('deltaOut.length', request.deltaOut.length, `must equal layout.size (${backend.layout.size})`);
+  }
+}
+
+/** Checks the fields of a {@link GradientRequest}; throws {@link ConfigError} naming the value. */
+export function validateGradientRequest(backend: Pick<TrainingBackend, 'layout' | 'numShards'>, request: GradientRequest): void {
+  validateParams(backend.layout, request.params);
+  if (!Number.isSafeInteger(request.round) || request.round < 0) throw new ConfigError('round', request.round, 'must be an integer ≥ 0');
+  if (!Number.isSafeInteger(request.step) || request.step < 0) throw new ConfigError('step', request.step, 'must be an integer ≥ 0');
+  validateShards(backend.numShards, request.shards);
+  if (request.gradOut !== undefined && request.gradOut.length !== backend.layout.size) {
+    throw new ConfigError('gradOut.length', request.gradOut.length, `must equal layout.size (${backend.layout.size})`);
   }
 }
 

@@ -4,12 +4,13 @@
  * Groups are a registry: add one by adding an entry to GROUPS.
  */
 import { runCoreBench } from './core.ts';
+import { runScaleBench } from './scale.ts';
 import { runSimBench } from './sim.ts';
 import { formatJsonLine, formatTable, type BenchGroup, type BenchRow } from './row.ts';
 
 const GROUPS: Readonly<Record<string, BenchGroup>> = {
   core: runCoreBench,
-  sim: runSimBench,
+  sim: async (log) => [...(await runSimBench(log)), ...(await runScaleBench(log))],
 };
 
 interface Args {

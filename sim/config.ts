@@ -16,6 +16,7 @@
 import type { CommunicatorConfig } from '../core/baselines/index.ts';
 import { METHOD_NAMES } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { CatchUpOptions } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
 import { resolveSurrogateConfig } from '../backends/surrogate/backend.ts';
 import type { SurrogateOptions } from '../backends/surrogate/backend.ts';
@@ -23,7 +24,9 @@ import { createChurn } from './churn.ts';
 import type { ChurnConfig } from './churn.ts';
 import { validateDistribution } from './distributions.ts';
 import type { Distribution } from './distributions.ts';
-import { resolveNetworkConfig } from './network.ts';
+import { ENERGY_DEFAULTS, resolveEnergyConfig } from './energy.ts';
+import type { EnergyConfig } from './energy.ts';
+import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
@@ -42,7 +45,11 @@ export interface SimConfigInput {
   readonly stepTimeS?: Distribution;
   /** Data shards each active peer trains on per round (≥ 1). */
   readonly shardsPerPeer?: number;
-  /** The synchronisation method and its options (only cadence 'round' methods: diloco, sparseloco). */
+  /**
+   * The synchronisation method and its options. Cadence 'round' methods (diloco, sparseloco) run
+   * the window protocol; cadence 'inner-step' methods (ddp, demo) run H synchronous steps per
+   * round and ignore `windowS` except for a round in which no peer is present.
+   */
   readonly optim: CommunicatorConfig;
   /** Peer links and the object store. */
   readonly net: NetworkConfig;
@@ -50,6 +57,10 @@ export interface SimConfigInput {
   readonly churn?: ChurnConfig;
   /** Options of the surrogate training backend. */
   readonly backend?: SurrogateOptions;
+  /** Device classes, carbon intensities and network energy; default {@link ENERGY_DEFAULTS} (an assumption). */
+  readonly energy?: EnergyConfig;
+  /** When a stale or joining peer replays missed aggregates and when it downloads a checkpoint. */
+  readonly catchUp?: CatchUpOptions;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -58,6 +69,8 @@ export interface SimConfig extends SimConfigInput {
   readonly shardsPerPeer: number;
   readonly churn: ChurnConfig;
   readonly backend: SurrogateOptions;
+  readonly energy: EnergyConfig;
+  readonly catchUp: CatchUpOptions;
 }
 
 /** Defaults of the optional fields. */
@@ -66,14 +79,14 @@ export const SIM_DEFAULTS = Object.freeze({
   shardsPerPeer: 1,
   churn: Object.freeze({ availability: Object.freeze({ kind: 'always' }) }) as ChurnConfig,
   backend: Object.freeze({}) as SurrogateOptions,
+  energy: ENERGY_DEFAULTS,
+  /** Replay up to 8 missed aggregates; checkpoints every 50 global steps. */
+  catchUp: Object.freeze({ maxReplay: 8, checkpointEvery: 50 }) as CatchUpOptions,
 });
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
-  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend',
+  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp',
 ];
-
-/** Methods that contribute every inner step: the round simulator does not drive them yet. */
-const INNER_STEP_METHODS: readonly string[] = ['ddp', 'demo'];
 
 /**
  * Fills defaults, validates every field (a {@link ConfigError} names the key, the value and the
@@ -100,19 +113,24 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const method = (input.optim as { method?: unknown } | undefined)?.method;
   if (typeof input.optim !== 'object' || input.optim === null) throw new ConfigError('optim', input.optim, 'must be an object with a method');
   if (!(METHOD_NAMES as readonly unknown[]).includes(method)) throw new ConfigError('optim.method', method, `must be one of ${METHOD_NAMES.join(', ')}`);
-  if (INNER_STEP_METHODS.includes(method as string)) {
-    throw new ConfigError('optim.method', method, 'has cadence "inner-step", which the round simulator does not support yet (use diloco or sparseloco)');
-  }
 
   const net = resolveNetworkConfig(input.net, 'net');
   const churn = input.churn ?? SIM_DEFAULTS.churn;
   createChurn(churn, createRng(0), 'churn'); // validation by construction: the models check their own fields
+  // Joined peers get fresh uids: they must not reuse an initial peer's (0 … peers − 1).
+  if (churn.joins !== undefined && !(churn.joins.firstPeerId >= input.peers)) {
+    throw new ConfigError('churn.joins.firstPeerId', churn.joins.firstPeerId, `must be ≥ peers (${input.peers}): joined peers get new uids`);
+  }
+  const energy = resolveEnergyConfig(input.energy ?? SIM_DEFAULTS.energy, isRegionConfig(net) ? net.regions.map((r) => r.name) : null, 'energy');
+  const catchUp = input.catchUp ?? SIM_DEFAULTS.catchUp;
+  requireInt('catchUp.maxReplay', catchUp.maxReplay, 0);
+  requireInt('catchUp.checkpointEvery', catchUp.checkpointEvery, 1);
   const backend = input.backend ?? SIM_DEFAULTS.backend;
   const surrogate = resolveSurrogateConfig(backend);
   if (shardsPerPeer > surrogate.data.numShards) {
     throw new ConfigError('shardsPerPeer', shardsPerPeer, `must be ≤ the backend's numShards (${surrogate.data.numShards})`);
   }
-  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend });
+  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

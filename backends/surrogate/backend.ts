@@ -13,8 +13,8 @@ import { ConfigError } from '../../core/errors.ts';
 import { adamwStep, createAdamWState, lrAt, resolveAdamWConfig, resolveLrSchedule } from '../../core/optim/adamw.ts';
 import type { AdamWConfig, AdamWState, LrScheduleConfig } from '../../core/optim/adamw.ts';
 import type { Rng } from '../../core/rng.ts';
-import { validateEvalData, validateInnerLoopRequest, validateParams, validatePeerId } from '../backend.ts';
-import type { EvalData, InnerLoopRequest, InnerLoopResult, PeerTrainer, TrainingBackend } from '../backend.ts';
+import { validateEvalData, validateGradientRequest, validateInnerLoopRequest, validateParams, validatePeerId } from '../backend.ts';
+import type { EvalData, GradientRequest, GradientResult, InnerLoopRequest, InnerLoopResult, PeerTrainer, TrainingBackend } from '../backend.ts';
 import { createSyntheticDataset, drawBatch, resolveSyntheticDataConfig } from '../data.ts';
 import { peerDataRng } from '../../core/protocol/shards.ts';
 import type { Examples, SyntheticDataConfig, SyntheticDataset } from '../data.ts';
@@ -104,6 +104,21 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
   const batchInputs = new Float32Array(batchSize * d);
   const batchLabels = new Uint16Array(batchSize);
 
+  // The round's stream under `batches`, kept for the round: with thousands of peers per round,
+  // re-deriving it for every peer (a hash of the seed path per fork) is a hot spot.
+  let roundStream: { round: number; rng: Rng } | null = null;
+
+  /** Exactly peerDataRng(batchRoot, round, peerId) (the same seed path, so the same stream). */
+  function peerStream(round: number, peerId: number): Rng {
+    if (roundStream === null || roundStream.round !== round) {
+      const first = peerDataRng(batchRoot, round, peerId); // validates round and peer id
+      roundStream = { round, rng: batchRoot.fork('data').fork(`round:${round}`) };
+      return first;
+    }
+    validatePeerId(peerId);
+    return roundStream.rng.fork(`peer:${peerId}`);
+  }
+
   /** Copies the examples at `positions` of the concatenated `shards` into the batch buffers. */
   function gatherBatch(shards: readonly Examples[]): void {
     const shardSize = config.data.shardSize;
@@ -121,7 +136,7 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
     const { params, innerSteps } = request;
     const shards = request.shards.map((id) => dataset.shard(id));
     const poolSize = shards.length * config.data.shardSize;
-    const stream = peerDataRng(batchRoot, request.round, peerId);
+    const stream = peerStream(request.round, peerId);
     work.set(params);
     let lossSum = 0;
     for (let s = 0; s < innerSteps; s++) {
@@ -134,6 +149,19 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
     for (let i = 0; i < delta.length; i++) delta[i] = params[i]! - work[i]!; // fp32 store rounds once
     const samples = innerSteps * batchSize;
     return { delta, meanLoss: lossSum / innerSteps, samples, tokens: samples };
+  }
+
+  /** Step `request.step`'s batch: skip the batches of the earlier steps on the same stream. */
+  function computeGradient(peerId: number, request: GradientRequest): GradientResult {
+    validateGradientRequest(backend, request);
+    const shards = request.shards.map((id) => dataset.shard(id));
+    const poolSize = shards.length * config.data.shardSize;
+    const stream = peerStream(request.round, peerId);
+    for (let s = 0; s <= request.step; s++) drawBatch(stream, poolSize, positions);
+    gatherBatch(shards);
+    const out = request.gradOut ?? new Float32Array(layout.size);
+    const loss = mlpLossAndGradient(model, request.params, batchInputs, batchLabels, batchSize, out, scratch);
+    return { grad: out, loss };
   }
 
   function lossOn(params: Float32Array, examples: Examples): number {
@@ -158,6 +186,7 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
           return state.step;
         },
         runInnerLoop: (request) => runInnerLoop(peerId, state, request),
+        computeGradient: (request) => computeGradient(peerId, request),
       };
     },
     evaluate(params, data: EvalData) {

@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
-import type { InnerLoopRequest, TrainingBackend } from '../../backends/backend.ts';
+import type { GradientRequest, InnerLoopRequest, TrainingBackend } from '../../backends/backend.ts';
 
 export interface ConformanceOptions {
   /** H used by the suite (small: the suite runs many inner loops). Default 5. */
@@ -156,6 +156,65 @@ export function runBackendConformance(name: string, makeBackend: () => TrainingB
       const replay = makeBackend().createTrainer(5);
       replay.runInnerLoop(request({ round: 0 }));
       expect(bytes(replay.runInnerLoop(request({ params: theta1, round: 1 })).delta)).to.deep.equal(bytes(r1.delta));
+    });
+
+    describe('computeGradient (inner-step methods)', () => {
+      const gradRequest = (over: Partial<GradientRequest> = {}): GradientRequest => ({ params: theta0, round: 2, step: 0, shards: [1, 0], ...over });
+
+      it('is deterministic, leaves params and optimiser state alone, and honours gradOut', () => {
+        const before = theta0.slice();
+        const trainer = backend.createTrainer(3);
+        const a = trainer.computeGradient(gradRequest({ step: 2 }));
+        const out = new Float32Array(backend.layout.size);
+        const b = makeBackend().createTrainer(3).computeGradient(gradRequest({ step: 2, gradOut: out }));
+        expect(b.grad).to.equal(out);
+        expect(bytes(a.grad)).to.deep.equal(bytes(b.grad));
+        expect(a.loss).to.equal(b.loss);
+        expect(a.grad.length).to.equal(backend.layout.size);
+        expect(a.grad.every(Number.isFinite) && a.grad.some((g) => g !== 0)).to.equal(true);
+        expect(trainer.optimizerSteps).to.equal(0);
+        expect(bytes(theta0)).to.deep.equal(bytes(before));
+        const other = trainer.computeGradient(gradRequest({ step: 3 }));
+        expect(bytes(other.grad)).to.not.deep.equal(bytes(a.grad));
+      });
+
+      it("step s uses the inner loop's batch of step s: its loss is the loop's s-th step loss", () => {
+        // The loss of step s at the loop's working params θ_s is s₊₁·meanLoss(H = s + 1) − s·meanLoss(H = s),
+        // and θ_s = θ⁰ − Δ(H = s) up to one fp32 rounding; another batch would give a clearly different loss.
+        const req = (innerSteps: number) => request({ round: 2, shards: [1, 0], innerSteps });
+        let prevSum = 0;
+        let thetaS = theta0;
+        for (let s = 0; s < 3; s++) {
+          const loop = backend.createTrainer(6).runInnerLoop(req(s + 1));
+          const stepLoss = (s + 1) * loop.meanLoss - prevSum;
+          const { loss } = backend.createTrainer(6).computeGradient(gradRequest({ params: thetaS, step: s }));
+          if (s === 0) expect(loss).to.equal(loop.meanLoss);
+          else expect(loss).to.be.closeTo(stepLoss, 1e-4 * Math.abs(stepLoss));
+          const otherBatch = backend.createTrainer(6).computeGradient(gradRequest({ params: thetaS, step: s + 5 })).loss;
+          expect(Math.abs(otherBatch - stepLoss)).to.be.greaterThan(1e-3 * Math.abs(stepLoss));
+          prevSum = (s + 1) * loop.meanLoss;
+          thetaS = subtract(theta0, loop.delta);
+        }
+      });
+
+      it('is the gradient of the batch loss: a small step along −g lowers that loss', () => {
+        for (let step = 0; step < 3; step++) {
+          const { grad, loss } = backend.createTrainer(4).computeGradient(gradRequest({ step }));
+          const norm = Math.sqrt(grad.reduce((a, g) => a + g * g, 0));
+          const moved = theta0.map((x, i) => x - (1e-2 / norm) * grad[i]!);
+          const after = backend.createTrainer(4).computeGradient(gradRequest({ params: moved, step })).loss;
+          expect(after).to.be.lessThan(loss);
+        }
+      });
+
+      it('bad step, round or gradOut length throw ConfigError', () => {
+        const trainer = backend.createTrainer(0);
+        expect(() => trainer.computeGradient(gradRequest({ step: -1 }))).to.throw(ConfigError);
+        expect(() => trainer.computeGradient(gradRequest({ step: 0.5 }))).to.throw(ConfigError);
+        expect(() => trainer.computeGradient(gradRequest({ round: -1 }))).to.throw(ConfigError);
+        expect(() => trainer.computeGradient(gradRequest({ gradOut: new Float32Array(1) }))).to.throw(ConfigError);
+        expect(() => trainer.computeGradient(gradRequest({ shards: [] }))).to.throw(ConfigError);
+      });
     });
 
     describe('bad inputs throw ConfigError naming the value', () => {

@@ -175,16 +175,19 @@ describe('sim/config: resolveSimConfig', () => {
     expect(keyOf(() => resolveSimConfig({ ...config(), windowSeconds: 3 } as never))).to.equal('windowSeconds');
   });
 
-  it('rejects inner-step methods with a clear message', () => {
-    for (const method of ['ddp', 'demo'] as const) {
-      expect(() => runSimulation(config({ optim: { method } }))).to.throw(ConfigError, /inner-step.*not support/);
-    }
+  it('rejects bad energy, catch-up and join settings, naming the key', () => {
+    expect(keyOf(() => resolveSimConfig(config({ energy: { deviceClasses: [], carbonIntensity: 1 } })))).to.equal('energy.deviceClasses');
+    expect(keyOf(() => resolveSimConfig(config({ catchUp: { maxReplay: -1, checkpointEvery: 10 } })))).to.equal('catchUp.maxReplay');
+    expect(keyOf(() => resolveSimConfig(config({ catchUp: { maxReplay: 1, checkpointEvery: 0 } })))).to.equal('catchUp.checkpointEvery');
+    const joins = { kind: 'listed', firstPeerId: 3, rounds: [{ round: 1, count: 2 }] } as const;
+    expect(keyOf(() => resolveSimConfig(config({ churn: { availability: { kind: 'always' }, joins } })))).to.equal('churn.joins.firstPeerId');
   });
 
   it('fills defaults, freezes deeply and is idempotent', () => {
     const cfg = resolveSimConfig(config({ stepTimeS: undefined }));
     expect(cfg.shardsPerPeer).to.equal(1);
     expect(cfg.churn.availability.kind).to.equal('always');
+    expect(cfg.catchUp).to.deep.equal({ maxReplay: 8, checkpointEvery: 50 });
     expect(Object.isFrozen(cfg)).to.equal(true);
     expect(Object.isFrozen(cfg.net.store)).to.equal(true);
     expect(resolveSimConfig(cfg)).to.deep.equal(cfg);

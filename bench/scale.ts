@@ -1,0 +1,67 @@
+/**
+ * The simulator at scale: 10,000 peers × 100 rounds of SparseLoCo on the surrogate backend, run in
+ * a child process (bench/scale-child.ts) so the peak RSS is that run's alone, not the bench
+ * runner's. Rows: `sim.scale10k.wall_s` (the run, without process start-up) and
+ * `sim.scale10k.peak_rss_mib` (the child's max resident set). Targets: ≤ 60 s and ≤ 2 GiB.
+ *
+ * @example
+ * const rows = await runScaleBench((line) => process.stderr.write(`${line}\n`));
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { SimConfigInput } from '../sim/config.ts';
+import type { BenchRow } from './row.ts';
+
+/**
+ * The benchmarked run. Cheap surrogate on purpose — softmax regression, 16 inputs, 4 classes
+ * (68 parameters), batch 4, H = 2 — so the figure measures the simulator (10k processes, uploads,
+ * a 10k-message aggregation and catch-up per round) rather than the model. 10% per-round dropout
+ * makes returning peers replay what they missed.
+ */
+export const SCALE_BENCH_CONFIG: SimConfigInput = {
+  seed: 1,
+  peers: 10_000,
+  rounds: 100,
+  innerSteps: 2,
+  windowS: 30,
+  stepTimeS: { kind: 'uniform', min: 0.5, max: 2 },
+  optim: { method: 'sparseloco', topK: 8 },
+  net: {
+    uplinkMbps: { kind: 'uniform', min: 5, max: 50 },
+    downlinkMbps: { kind: 'fixed', value: 100 },
+    latencyMs: { kind: 'uniform', min: 10, max: 100 },
+    store: { ingressMbps: 1e5, egressMbps: 1e5, latencyMs: 5 },
+  },
+  churn: { availability: { kind: 'bernoulli', dropout: 0.1 } },
+  backend: { hiddenDim: 0, inputDim: 16, numClasses: 4, batchSize: 4, heldoutSize: 512 },
+};
+
+/** What the child prints on its last stdout line. */
+export interface ScaleChildReport {
+  readonly wallS: number;
+  readonly peakRssMiB: number;
+  readonly rounds: number;
+  readonly finalHeldoutLoss: number;
+  readonly initialHeldoutLoss: number;
+}
+
+const UNIT = '10k peers × 100 rounds, sparseloco topK 8, surrogate softmax 16→4, batch 4, H 2, 10% dropout';
+
+/** Runs the scale benchmark in a child process and returns its two rows. */
+export async function runScaleBench(log: (line: string) => void): Promise<BenchRow[]> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const script = fileURLToPath(new URL('./scale-child.ts', import.meta.url));
+  log('sim: scale benchmark, 10,000 peers × 100 rounds (child process)…');
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', script], { cwd: root, maxBuffer: 1 << 20 }, (err, out, errOut) => {
+      if (err) reject(new Error(`scale child failed: ${err.message}\n${errOut}`));
+      else resolve(out);
+    });
+  });
+  const report = JSON.parse(stdout.trim().split('\n').pop()!) as ScaleChildReport;
+  log(`sim: scale run held-out loss ${report.initialHeldoutLoss.toFixed(3)} → ${report.finalHeldoutLoss.toFixed(3)} over ${report.rounds} rounds`);
+  return [
+    { name: 'sim.scale10k.wall_s', value: report.wallS, unit: `s (${UNIT})` },
+    { name: 'sim.scale10k.peak_rss_mib', value: report.peakRssMiB, unit: `MiB (${UNIT})` },
+  ];
+}

@@ -1,0 +1,107 @@
+/**
+ * The simulator's tidy output: one {@link SimRoundRow} per round, the per-round energy tally that
+ * feeds it, and the running totals that turn per-round figures into cumulative ones. No I/O.
+ */
+import { co2eKg, peerRoundEnergyKWh } from './energy.ts';
+import type { PeerRoundUsage } from './energy.ts';
+import type { SimPeer } from './population.ts';
+
+/** One round's tidy metrics. */
+export interface SimRoundRow {
+  readonly round: number;
+  /** When the round ended (sync done, or window end if later): sim seconds. */
+  readonly simTimeS: number;
+  /** When the round's window opened, sim seconds. */
+  readonly windowStartS: number;
+  /** Peers present this round (got shards and trained), joiners included. */
+  readonly activePeers: number;
+  /** Peers that joined the run this round. */
+  readonly joined: number;
+  /** Kept on-time submissions (inner-step methods: the peers that took part in the steps). */
+  readonly onTime: number;
+  /** Active, non-crashed peers whose message did not arrive by the window end. */
+  readonly late: number;
+  /** Active peers that crashed after training, before upload (inner-step methods: before the round's steps). */
+  readonly crashed: number;
+  /** Peers whose messages entered the outer step (inner-step methods: the last step). */
+  readonly contributors: number;
+  /** Held-out loss of the global params after the round. */
+  readonly heldoutLoss: number;
+  /** Mean training loss over the active peers (and steps); null when none trained. */
+  readonly meanTrainLoss: number | null;
+  /** Bytes of every message uploaded this round (on time or late; inner-step methods: all steps), bytes. */
+  readonly bytesUpTotal: number;
+  /** Bytes downloaded by all peers this round: the sync plus catch-up, bytes. */
+  readonly bytesDownTotal: number;
+  /** The part of bytesDownTotal that stale and joining peers spent catching up, bytes. */
+  readonly catchUpBytes: number;
+  /** Up + down bytes of all rounds so far, bytes. */
+  readonly cumulativeBytes: number;
+  /** Slowest peer's sync download (inner-step methods: the slowest transfer of each step, summed), sim seconds. */
+  readonly syncTimeS: number;
+  /** Energy drawn by the present peers this round, kWh. */
+  readonly energyKWh: number;
+  /** Emissions of that energy at each peer's grid intensity, kg CO2e. */
+  readonly co2eKg: number;
+  readonly cumulativeEnergyKWh: number; // kWh
+  readonly cumulativeCo2eKg: number; // kg CO2e
+  /** Outer steps taken so far. */
+  readonly globalStep: number;
+  readonly status: 'finalised' | 'skipped';
+}
+
+/** The row fields a round loop computes itself; the rest come from {@link RunTotals}. */
+export type RoundFigures = Omit<SimRoundRow, 'cumulativeBytes' | 'energyKWh' | 'co2eKg' | 'cumulativeEnergyKWh' | 'cumulativeCo2eKg'>;
+
+/** Sums the energy and emissions of the peers present in one round. */
+export class RoundEnergy {
+  kWh = 0;
+  co2eKg = 0;
+
+  constructor(private readonly networkKWhPerGB: number) {}
+
+  /** Adds one peer's round. */
+  add(peer: SimPeer, usage: PeerRoundUsage): void {
+    const kWh = peerRoundEnergyKWh(peer.device, usage, this.networkKWhPerGB);
+    this.kWh += kWh;
+    this.co2eKg += co2eKg(kWh, peer.carbonIntensity);
+  }
+}
+
+/** Running totals over rounds; MUTATED by {@link finishRow}. */
+export class RunTotals {
+  bytes = 0;
+  energyKWh = 0;
+  co2eKg = 0;
+
+  /** Completes a round's row with its energy and the cumulative figures, frozen. */
+  finishRow(figures: RoundFigures, energy: RoundEnergy): SimRoundRow {
+    this.bytes += figures.bytesUpTotal + figures.bytesDownTotal;
+    this.energyKWh += energy.kWh;
+    this.co2eKg += energy.co2eKg;
+    return Object.freeze({
+      ...figures,
+      cumulativeBytes: this.bytes,
+      energyKWh: energy.kWh,
+      co2eKg: energy.co2eKg,
+      cumulativeEnergyKWh: this.energyKWh,
+      cumulativeCo2eKg: this.co2eKg,
+    });
+  }
+}
+
+/** FNV-1a 32-bit hash of `bytes`, as 8 hex digits (a commitment stand-in, not cryptographic). */
+export function fnv1a(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** What a cadence's round loop hands back to the run: its figures and its energy tally. */
+export interface RoundResult {
+  readonly figures: RoundFigures;
+  readonly energy: RoundEnergy;
+}

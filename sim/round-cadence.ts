@@ -1,0 +1,133 @@
+/**
+ * One round of a cadence-'round' method (DiLoCo, SparseLoCo) on the event kernel, window
+ * [t, t + windowS):
+ *   1. each participant (already caught up, see context.ts), as a kernel process: trains H inner
+ *      steps from θ^(r) and encodes its Δ with the communicator (the *work*, done at once at t —
+ *      the params cannot change before the window closes), then waits its arrival + catch-up
+ *      offset and H × its step time (the *time*); a crashing peer stops here; the rest upload the
+ *      real message bytes (`attemptTransfer`) and submit to the RoundState on arrival;
+ *   2. the window closes at t + windowS, after every upload arriving at exactly that instant
+ *      (the close event has a lower priority than NORMAL): participants that did not crash and
+ *      have no on-time submission are counted late;
+ *   3. the on-time messages are applied (ascending peerUid) and the round finalised ('skipped' when
+ *      nothing valid: no outer step, no sync);
+ *   4. every participant that did not crash downloads the sync: contributors their `wireBytes`
+ *      share, the others every applied message; the slowest download is the sync time, and the
+ *      next window opens at max(window end, sync done). A crashed peer does not sync: it is stale
+ *      when it returns and pays a catch-up.
+ * A late peer's upload still crosses its uplink (its bytes count in the round's bytesUp) and
+ * overlaps the next round: network and compute are modelled as independent. A crash (CrashModel)
+ * always falls after training and before upload; its crash point only sets how long the peer
+ * stays present (energy). A lost upload (net.loss, all retries failed) counts as late. For ring
+ * methods (DiLoCo) bytesUp is still the encoded message size, the download side uses the method's
+ * `wireBytes`.
+ */
+import type { PeerMessage } from '../core/baselines/index.ts';
+import { openRound } from '../core/protocol/index.ts';
+import type { RoundState } from '../core/protocol/index.ts';
+import type { OpenedRound, Participant, SimContext } from './context.ts';
+import { NORMAL } from './kernel/index.ts';
+import type { ProcessGenerator } from './kernel/index.ts';
+import { RoundEnergy, fnv1a } from './metrics.ts';
+import type { RoundResult } from './metrics.ts';
+import { attemptTransfer, transferSeconds } from './network.ts';
+
+/** Priority of the window-close event: after every NORMAL event at the same instant. */
+const CLOSE_PRIORITY = NORMAL + 1;
+
+/** Runs one round of a cadence-'round' method; resolves when its sync is done. */
+export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessGenerator<RoundResult> {
+  const { cfg, env, comm, store, progress } = ctx;
+  const { round, window, participants } = opened;
+  const H = cfg.innerSteps;
+  const state = openRound({ round, windowStart: window.startS, windowEnd: window.endS, activePeers: participants.map((p) => p.peer.uid) });
+  const messages = new Map<number, Uint8Array>();
+  const crashFraction = new Map<number, number>();
+  let trainLossSum = 0;
+  let bytesUp = 0;
+
+  /** One participant's time: ready offset + compute, crash check, upload, submit on arrival. */
+  function* peerRound(p: Participant, bytes: Uint8Array, crashes: boolean): ProcessGenerator<void> {
+    yield env.timeout(p.readyOffsetS + H * p.peer.stepTimeS);
+    if (crashes) return;
+    const loss = cfg.net.loss;
+    // The per-transfer stream is only needed for loss draws; forking it costs a hash of the path.
+    const upload = loss === undefined
+      ? { seconds: transferSeconds(bytes.length, p.peer.link, store, 'upload'), delivered: true }
+      : attemptTransfer(bytes.length, p.peer.link, store, 'upload', loss, ctx.netRng.fork(`xfer:${p.peer.uid}:${round}:up`));
+    yield env.timeout(upload.seconds);
+    // After the close the round no longer listens: the message is late (counted at close).
+    if (upload.delivered && state.phase === 'open') state.submit(p.peer.uid, { bytes: bytes.length, hash: fnv1a(bytes), arrivedAt: env.now });
+  }
+
+  const deltaOut = new Float32Array(ctx.backend.layout.size); // one buffer for all: encode reads Δ at once
+  for (const p of participants) {
+    const result = p.peer.trainer.runInnerLoop({ params: ctx.params, round, shards: p.shards, innerSteps: H, deltaOut });
+    trainLossSum += result.meanLoss;
+    const bytes = comm.encode(p.peer.commState, result.delta);
+    messages.set(p.peer.uid, bytes);
+    const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, round);
+    if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
+    else bytesUp += bytes.length;
+    env.process(peerRound(p, bytes, fraction !== null));
+  }
+
+  yield env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
+  const { selected } = state.close(env.now);
+  const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: messages.get(s.peerUid)! }));
+  const report = comm.apply(ctx.params, ctx.shared, batch);
+  const contributorSet = new Set(report.contributors);
+  const applied = batch.filter((m) => contributorSet.has(m.peerUid));
+  const wire = applied.length === 0 ? [] : comm.wireBytes(applied.map((m) => m.bytes.length));
+  const shareOf = new Map(applied.map((m, i) => [m.peerUid, wire[i]!.downloadBytes]));
+  const allAppliedBytes = applied.reduce((a, m) => a + m.bytes.length, 0);
+  // Contributors download their wireBytes share; every other participant still here fetches all applied messages.
+  const syncing = report.applied ? participants.filter((p) => !crashFraction.has(p.peer.uid)) : [];
+  const downloads = syncing.map((p) => shareOf.get(p.peer.uid) ?? allAppliedBytes);
+  const status = state.finalise(env.now, report, { wire: downloads.map((d) => ({ uploadBytes: 0, downloadBytes: d })) });
+  progress.record(state.outcome());
+  if (status === 'finalised') ctx.aggregates.record(round, allAppliedBytes);
+  let syncTimeS = 0;
+  downloads.forEach((d, i) => {
+    syncTimeS = Math.max(syncTimeS, transferSeconds(d, syncing[i]!.peer.link, store, 'download'));
+  });
+  if (syncTimeS > 0) yield env.timeout(syncTimeS);
+  const downloadOf = new Map(syncing.map((p, i) => [p.peer.uid, downloads[i]!]));
+  for (const p of syncing) p.peer.syncedStep = progress.globalStep;
+
+  const energy = new RoundEnergy(cfg.energy.networkKWhPerGB!);
+  const roundS = env.now - window.startS;
+  for (const p of participants) {
+    const computeS = H * p.peer.stepTimeS;
+    const fraction = crashFraction.get(p.peer.uid);
+    // A crashed peer stays until its crash point, and at least until it finished training.
+    const leaveOffsetS = fraction === undefined ? roundS : Math.max(p.readyOffsetS + computeS, fraction * cfg.windowS);
+    const sent = fraction === undefined ? messages.get(p.peer.uid)!.length : 0;
+    energy.add(p.peer, { computeS, presentS: leaveOffsetS - p.arrivalOffsetS, bytes: sent + (downloadOf.get(p.peer.uid) ?? 0) + p.catchUpBytes });
+  }
+
+  const counters = state.counters;
+  const crashed = crashFraction.size;
+  return {
+    figures: {
+      round,
+      simTimeS: env.now,
+      windowStartS: window.startS,
+      activePeers: participants.length,
+      joined: opened.joined,
+      onTime: counters.onTime,
+      late: participants.length - crashed - counters.onTime,
+      crashed,
+      contributors: counters.contributors,
+      heldoutLoss: ctx.backend.evaluate(ctx.params, 'heldout'),
+      meanTrainLoss: participants.length === 0 ? null : trainLossSum / participants.length,
+      bytesUpTotal: bytesUp,
+      bytesDownTotal: counters.bytesDown + opened.catchUpBytes,
+      catchUpBytes: opened.catchUpBytes,
+      syncTimeS,
+      globalStep: progress.globalStep,
+      status,
+    },
+    energy,
+  };
+}
