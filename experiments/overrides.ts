@@ -83,6 +83,7 @@ const OPTIONAL_FIELDS = new Set<string>([
   'optim.clipNorm', 'optim.aggregation', 'optim.momentum', 'optim.wireDtype', 'optim.weightDecay',
   'stepTimeS', 'shardsPerPeer', 'churn', 'backend', 'churn.crash', 'churn.joins',
   'backend.hiddenDim', 'backend.batchSize', 'backend.numShards', 'backend.nonIidAlpha', 'net.loss',
+  'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
 ]);
 
 function kindOf(v: unknown): string {

@@ -14,7 +14,8 @@
  * });
  */
 import type { CommunicatorConfig } from '../core/baselines/index.ts';
-import { METHOD_NAMES } from '../core/baselines/index.ts';
+import { METHOD_NAMES, validateCommunicatorConfig } from '../core/baselines/index.ts';
+import { mlpLayout } from '../backends/surrogate/model.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { CatchUpOptions } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
@@ -61,6 +62,16 @@ export interface SimConfigInput {
   readonly energy?: EnergyConfig;
   /** When a stale or joining peer replays missed aggregates and when it downloads a checkpoint. */
   readonly catchUp?: CatchUpOptions;
+  /**
+   * Charge the network as if the model had this many parameters (e.g. 72e9): every message's real
+   * encoded size is scaled by projectToParams / (the backend's parameter count). Null: real bytes.
+   */
+  readonly projectToParams?: number | null;
+  /**
+   * Close a round as soon as every active peer's message is in (synchronous, wait-for-all
+   * training), instead of always at the window end (templar's fixed windows). Default false.
+   */
+  readonly closeWhenComplete?: boolean;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -71,6 +82,8 @@ export interface SimConfig extends SimConfigInput {
   readonly backend: SurrogateOptions;
   readonly energy: EnergyConfig;
   readonly catchUp: CatchUpOptions;
+  readonly projectToParams: number | null;
+  readonly closeWhenComplete: boolean;
 }
 
 /** Defaults of the optional fields. */
@@ -85,7 +98,7 @@ export const SIM_DEFAULTS = Object.freeze({
 });
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
-  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp',
+  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
 ];
 
 /**
@@ -130,7 +143,14 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   if (shardsPerPeer > surrogate.data.numShards) {
     throw new ConfigError('shardsPerPeer', shardsPerPeer, `must be ≤ the backend's numShards (${surrogate.data.numShards})`);
   }
-  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp });
+  validateCommunicatorConfig(mlpLayout(surrogate.model), input.optim, 'optim');
+  const projectToParams = input.projectToParams ?? null;
+  if (projectToParams !== null && !(typeof projectToParams === 'number' && Number.isFinite(projectToParams) && projectToParams >= 1)) {
+    throw new ConfigError('projectToParams', projectToParams, 'must be null or a parameter count ≥ 1');
+  }
+  const closeWhenComplete = input.closeWhenComplete ?? false;
+  if (typeof closeWhenComplete !== 'boolean') throw new ConfigError('closeWhenComplete', closeWhenComplete, 'must be a boolean');
+  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -35,6 +35,8 @@ export interface SimContext {
   readonly netRng: Rng;
   /** Size of a checkpoint: the dense fp32 params, bytes. */
   readonly paramsBytes: number;
+  /** Bytes charged per real byte sent (projectToParams / params; 1 without projection). */
+  readonly byteScale: number;
 }
 
 /** A present peer as the round opened for it. */

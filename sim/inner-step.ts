@@ -84,7 +84,7 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
     for (const p of participants) p.peer.syncedStep = progress.globalStep;
   }
 
-  const energy = new RoundEnergy(cfg.energy.networkKWhPerGB!);
+  const energy = new RoundEnergy(cfg.energy.networkKWhPerGB! * ctx.byteScale);
   const roundS = env.now - window.startS;
   const stepped = new Set(participants.map((p) => p.peer.uid));
   for (const p of opened.participants) {

@@ -74,8 +74,13 @@ export class RunTotals {
   energyKWh = 0;
   co2eKg = 0;
 
+  /** `byteScale`: bytes charged per real byte sent (projectToParams); rows report charged bytes. */
+  constructor(private readonly byteScale = 1) {}
+
   /** Completes a round's row with its energy and the cumulative figures, frozen. */
-  finishRow(figures: RoundFigures, energy: RoundEnergy): SimRoundRow {
+  finishRow(measured: RoundFigures, energy: RoundEnergy): SimRoundRow {
+    const s = this.byteScale;
+    const figures = s === 1 ? measured : { ...measured, bytesUpTotal: measured.bytesUpTotal * s, bytesDownTotal: measured.bytesDownTotal * s, catchUpBytes: measured.catchUpBytes * s };
     this.bytes += figures.bytesUpTotal + figures.bytesDownTotal;
     this.energyKWh += energy.kWh;
     this.co2eKg += energy.co2eKg;

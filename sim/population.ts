@@ -15,7 +15,7 @@ import type { SimConfig } from './config.ts';
 import { sample } from './distributions.ts';
 import { carbonIntensityOf, drawDeviceClass } from './energy.ts';
 import type { DeviceClassConfig } from './energy.ts';
-import { drawPeerLink } from './network.ts';
+import { drawPeerLink, projectLink } from './network.ts';
 import type { PeerLink } from './network.ts';
 
 /** One simulated peer. */
@@ -63,6 +63,8 @@ export class Population {
     private readonly comm: Communicator,
     private readonly churn: Churn,
     private readonly streams: PopulationStreams,
+    /** Bytes charged per real byte (see projectToParams): links are slowed by this factor. */
+    private readonly byteScale = 1,
   ) {
     for (let uid = 0; uid < cfg.peers; uid++) this.#peers.push(this.#create(uid, 0, 0));
   }
@@ -98,7 +100,7 @@ export class Population {
 
   #create(uid: number, joinedRound: number, syncedStep: number | null): SimPeer {
     const { cfg, streams } = this;
-    const link = drawPeerLink(cfg.net, uid, streams.net);
+    const link = projectLink(drawPeerLink(cfg.net, uid, streams.net), this.byteScale);
     const device = drawDeviceClass(cfg.energy, uid, streams.compute);
     return {
       uid,

@@ -57,8 +57,13 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
       : attemptTransfer(bytes.length, p.peer.link, store, 'upload', loss, ctx.netRng.fork(`xfer:${p.peer.uid}:${round}:up`));
     yield env.timeout(upload.seconds);
     // After the close the round no longer listens: the message is late (counted at close).
-    if (upload.delivered && state.phase === 'open') state.submit(p.peer.uid, { bytes: bytes.length, hash: fnv1a(bytes), arrivedAt: env.now });
+    if (upload.delivered && state.phase === 'open') {
+      state.submit(p.peer.uid, { bytes: bytes.length, hash: fnv1a(bytes), arrivedAt: env.now });
+      if (cfg.closeWhenComplete && state.complete && !complete.triggered) complete.succeed(undefined, CLOSE_PRIORITY);
+    }
   }
+  /** Fires when every active peer's message is in (only used with closeWhenComplete). */
+  const complete = env.event();
 
   const deltaOut = new Float32Array(ctx.backend.layout.size); // one buffer for all: encode reads Δ at once
   for (const p of participants) {
@@ -72,7 +77,8 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
     env.process(peerRound(p, bytes, fraction !== null));
   }
 
-  yield env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
+  const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
+  yield cfg.closeWhenComplete ? env.anyOf([windowEnd, complete]) : windowEnd;
   const { selected } = state.close(env.now);
   const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: messages.get(s.peerUid)! }));
   const report = comm.apply(ctx.params, ctx.shared, batch);
@@ -95,7 +101,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const downloadOf = new Map(syncing.map((p, i) => [p.peer.uid, downloads[i]!]));
   for (const p of syncing) p.peer.syncedStep = progress.globalStep;
 
-  const energy = new RoundEnergy(cfg.energy.networkKWhPerGB!);
+  const energy = new RoundEnergy(cfg.energy.networkKWhPerGB! * ctx.byteScale);
   const roundS = env.now - window.startS;
   for (const p of participants) {
     const computeS = H * p.peer.stepTimeS;

@@ -32,7 +32,7 @@ import { Environment } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
 import { RunTotals, fnv1a } from './metrics.ts';
 import type { RoundResult, SimRoundRow } from './metrics.ts';
-import { resolveStoreLink } from './network.ts';
+import { projectStore, resolveStoreLink } from './network.ts';
 import { Population } from './population.ts';
 import { runRoundCadence } from './round-cadence.ts';
 
@@ -75,23 +75,25 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   const comm = createCommunicator(backend.layout, cfg.optim);
   const netRng = root.fork('net');
   const params = backend.initParams(root.fork('init'));
+  const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
   const ctx: SimContext = {
     cfg,
     env: new Environment(),
-    store: resolveStoreLink(cfg.net),
+    store: projectStore(resolveStoreLink(cfg.net), byteScale),
     churn,
     backend,
     comm,
     params,
     shared: comm.createSharedState(),
     progress: new GlobalProgress(),
-    population: new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }),
+    population: new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale),
     aggregates: new AggregateLog(),
     netRng,
     paramsBytes: params.byteLength,
+    byteScale,
   };
   const runRound = comm.cadence === 'round' ? runRoundCadence : runInnerStepCadence;
-  const totals = new RunTotals();
+  const totals = new RunTotals(byteScale);
   const rows: SimRoundRow[] = [];
 
   function* roundLoop(): ProcessGenerator<void> {

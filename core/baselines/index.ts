@@ -44,3 +44,28 @@ export function createCommunicator(layout: ParamLayout, config: CommunicatorConf
       throw new ConfigError('method', (config as { method: unknown }).method, `must be one of ${METHOD_NAMES.join(', ')}`);
   }
 }
+
+/** The configuration keys each method accepts (besides `method`). */
+export const METHOD_CONFIG_KEYS: Readonly<Record<MethodName, readonly string[]>> = Object.freeze({
+  ddp: ['adamw', 'schedule', 'wireDtype'],
+  diloco: ['outerLr', 'momentum', 'wireDtype'],
+  demo: ['topK', 'beta', 'weightDecay', 'schedule', 'indexCoding'],
+  sparseloco: ['topK', 'quantBits', 'quantRange', 'beta', 'outerLr', 'indexCoding', 'clipNorm', 'aggregation'],
+});
+
+/**
+ * Validates a method configuration without keeping anything: an unknown key is an error (so a
+ * typo never becomes a silent default), and the method's own constructor checks every value.
+ * `key` prefixes the names in the errors (e.g. 'optim').
+ */
+export function validateCommunicatorConfig(layout: ParamLayout, config: CommunicatorConfig, key = 'optim'): void {
+  const method = (config as { method?: unknown }).method;
+  if (!(METHOD_NAMES as readonly unknown[]).includes(method)) throw new ConfigError(`${key}.method`, method, `must be one of ${METHOD_NAMES.join(', ')}`);
+  const allowed = METHOD_CONFIG_KEYS[method as MethodName];
+  for (const k of Object.keys(config)) {
+    if (k !== 'method' && !allowed.includes(k)) {
+      throw new ConfigError(`${key}.${k}`, (config as unknown as Record<string, unknown>)[k], `is not an option of ${String(method)} (options: ${allowed.join(', ')})`);
+    }
+  }
+  createCommunicator(layout, config);
+}

@@ -6,7 +6,7 @@
  * hash, and the caller's {@link Communicator} decodes and applies the selected messages, so the
  * protocol works with any method.
  *
- *   openRound ──submit*──▶ 'open' ──close(at ≥ windowEnd)──▶ 'closed' ──finalise(report)──▶ 'finalised'
+ *   openRound ──submit*──▶ 'open' ──close(at ≥ windowEnd, or earlier once complete)──▶ 'closed' ──finalise(report)──▶ 'finalised'
  *                                                                                      └──▶ 'skipped'
  *
  * Rules (SPEC.md §3 "Who is aggregated", §4):
@@ -251,10 +251,16 @@ export class RoundState {
    * @throws {ProtocolError} 'close-twice', 'close-before-window-end', 'non-monotonic-time'
    *   (a submission arrived after `at`) or 'bad-selection' (hook returned an unknown or repeated uid).
    */
+  /** True once every active peer has an on-time submission: the round may close before windowEnd. */
+  get complete(): boolean {
+    return this.#kept.size === this.activePeers.size;
+  }
+
   close(at: number): ClosedRound {
     if (this.#phase !== 'open') throw new ProtocolError('close-twice', this.#phase, `round ${this.round} is already ${this.#phase}`);
     checkTime('close at', at);
-    if (at < this.windowEnd) {
+    // Early close is allowed only when nobody can still be waited for (every active peer is in).
+    if (at < this.windowEnd && !this.complete) {
       throw new ProtocolError('close-before-window-end', this.#phase, `round ${this.round}: close at ${at} is before windowEnd (${this.windowEnd})`);
     }
     if (at < this.#latestArrival) {

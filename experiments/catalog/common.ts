@@ -28,3 +28,15 @@ export const BASE: ExperimentDefinition['base'] = {
 export const TINY = { peers: 4, rounds: 3, innerSteps: 2 } as const;
 
 export const SEEDS_3 = [1, 2, 3] as const;
+
+/** The surrogate's inner learning-rate schedule, reused by the inner-step baselines (DDP, DeMo). */
+const SCHEDULE = { peakLr: 0.005, warmupSteps: 0, tMax: 1_000_000, etaMinFactor: 0.1 };
+
+/** Method configurations compared across the catalogue (DiLoCo defaults from arXiv 2311.08105). */
+export const METHODS = {
+  sparseloco: BASE.optim,
+  diloco: { method: 'diloco', outerLr: 0.7, momentum: 0.9, wireDtype: 'fp32' },
+  dilocoBf16: { method: 'diloco', outerLr: 0.7, momentum: 0.9, wireDtype: 'bf16' },
+  ddp: { method: 'ddp', schedule: SCHEDULE },
+  demo: { method: 'demo', topK: 32, beta: 0.999, schedule: { ...SCHEDULE, peakLr: 0.001 } },
+} as const;

@@ -165,6 +165,37 @@ describe('sim/config: resolveSimConfig', () => {
     throw new Error('expected a ConfigError');
   }
 
+  it('projectToParams charges the network as if the model were that large', () => {
+    const real = runSimulation(config({ rounds: 2 }));
+    const backend = createSurrogateBackend(createRng(7).fork('backend'));
+    const doubled = runSimulation(config({ rounds: 2, projectToParams: 2 * backend.layout.size }));
+    expect(doubled.rows[0]!.bytesUpTotal).to.equal(2 * real.rows[0]!.bytesUpTotal);
+    expect(doubled.rows[0]!.bytesDownTotal).to.equal(2 * real.rows[0]!.bytesDownTotal);
+    expect(doubled.rows[0]!.syncTimeS).to.be.greaterThan(real.rows[0]!.syncTimeS);
+    // 72B parameters at 5–20 Mbit/s: the compressed upload no longer fits a 10 s window.
+    const huge = runSimulation(config({ rounds: 1, projectToParams: 72e9 }));
+    expect(huge.rows[0]!.status).to.equal('skipped');
+    expect(huge.rows[0]!.late).to.equal(6);
+    expect(() => resolveSimConfig(config({ projectToParams: 0 }))).to.throw(ConfigError, /projectToParams \(0\)/);
+  });
+
+  it('closeWhenComplete ends a round when the last active peer is in, not at the window end', () => {
+    const fixed = runSimulation(config({ rounds: 3, windowS: 60 }));
+    const early = runSimulation(config({ rounds: 3, windowS: 60, closeWhenComplete: true }));
+    expect(fixed.rows[0]!.simTimeS).to.be.at.least(60);
+    expect(early.rows[0]!.simTimeS).to.be.lessThan(10);
+    expect(early.rows.map((r) => r.onTime)).to.deep.equal(fixed.rows.map((r) => r.onTime));
+    expect(early.finalParamsHash).to.equal(fixed.finalParamsHash); // same messages, same model
+    // A crashed peer never arrives: the round waits for the window end.
+    const crashing = runSimulation(config({ rounds: 1, windowS: 60, closeWhenComplete: true, churn: { availability: { kind: 'always' }, crash: { probability: 1 } } }));
+    expect(crashing.rows[0]!.simTimeS).to.be.at.least(60);
+  });
+
+  it('rejects an unknown method option, naming it', () => {
+    expect(() => resolveSimConfig(config({ optim: { method: 'sparseloco', topk: 8 } as never }))).to.throw(ConfigError, /optim.topk \(8\) is not an option of sparseloco/);
+    expect(() => resolveSimConfig(config({ optim: { method: 'sparseloco', topK: -1 } }))).to.throw(ConfigError, /topK/);
+  });
+
   it('rejects bad values, naming the key', () => {
     expect(keyOf(() => resolveSimConfig(config({ peers: -3 })))).to.equal('peers');
     expect(keyOf(() => resolveSimConfig(config({ rounds: 0 })))).to.equal('rounds');

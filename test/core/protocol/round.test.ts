@@ -56,6 +56,16 @@ describe('core/protocol/round', () => {
     });
   });
 
+  it('may close before windowEnd only once every active peer is in', () => {
+    const r = openRound({ round: 0, windowStart: 0, windowEnd: 100, activePeers: [1, 2] });
+    r.submit(1, { bytes: 10, hash: 'a', arrivedAt: 5 });
+    expect(r.complete).to.equal(false);
+    expect(() => r.close(6)).to.throw(ProtocolError, /before windowEnd/);
+    r.submit(2, { bytes: 10, hash: 'b', arrivedAt: 7 });
+    expect(r.complete).to.equal(true);
+    expect(r.close(7).selected.map((s) => s.peerUid)).to.deep.equal([1, 2]);
+  });
+
   it('counts late, duplicate and not-active submissions and leaves them out', () => {
     const r = window10([1, 2, 3]);
     expect(r.submit(9, at(101, 'x', 50))).to.equal('not-active');
