@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import scale10k from '../experiments/catalog/scale-10k.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import type { BenchRow } from './row.ts';
 
@@ -18,23 +19,7 @@ import type { BenchRow } from './row.ts';
  * a 10k-message aggregation and catch-up per round) rather than the model. 10% per-round dropout
  * makes returning peers replay what they missed.
  */
-export const SCALE_BENCH_CONFIG: SimConfigInput = {
-  seed: 1,
-  peers: 10_000,
-  rounds: 100,
-  innerSteps: 2,
-  windowS: 30,
-  stepTimeS: { kind: 'uniform', min: 0.5, max: 2 },
-  optim: { method: 'sparseloco', topK: 8 },
-  net: {
-    uplinkMbps: { kind: 'uniform', min: 5, max: 50 },
-    downlinkMbps: { kind: 'fixed', value: 100 },
-    latencyMs: { kind: 'uniform', min: 10, max: 100 },
-    store: { ingressMbps: 1e5, egressMbps: 1e5, latencyMs: 5 },
-  },
-  churn: { availability: { kind: 'bernoulli', dropout: 0.1 } },
-  backend: { hiddenDim: 0, inputDim: 16, numClasses: 4, batchSize: 4, heldoutSize: 512 },
-};
+export const SCALE_BENCH_CONFIG: SimConfigInput = { ...scale10k.base, seed: scale10k.seeds[0]! };
 
 /** What the child prints on its last stdout line. */
 export interface ScaleChildReport {

@@ -5,8 +5,10 @@ import baselines from './baselines.ts';
 import churn30 from './churn-30pct.ts';
 import churnSweep from './churn-sweep.ts';
 import densitySweep from './density-sweep.ts';
+import energy from './energy.ts';
 import heterogeneity from './heterogeneity.ts';
+import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy].map((e) => [e.id, e]),
 );
