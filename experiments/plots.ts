@@ -139,6 +139,43 @@ export function finalLossVs(rows: readonly MetricRow[], label: string, xTitle: s
   };
 }
 
+/**
+ * Simulated time until held-out loss first reaches `target`, against a numeric arm label (log-log),
+ * one line per `color` label; runs that never reach it are left out (the summary says so).
+ */
+export function timeToTargetVs(rows: readonly MetricRow[], label: string, xTitle: string, color: string, target: number): Figure {
+  const first = new Map<string, MetricRow>();
+  for (const r of rows) {
+    const key = `${r.arm}\u0000${r.seed}`;
+    if (r.heldoutLoss <= target && (!first.has(key) || r.round < first.get(key)!.round)) first.set(key, r);
+  }
+  const values = [...first.values()].map((r) => ({
+    x: Number((r as Record<string, unknown>)[label]),
+    group: String((r as Record<string, unknown>)[color] ?? r.arm),
+    t: r.simTimeS,
+  }));
+  const title = `Simulated time to held-out loss ≤ ${target} vs ${xTitle}`;
+  return {
+    name: `time-to-target-vs-${label}`,
+    title,
+    spec: {
+      $schema: SCHEMA,
+      title,
+      width: 520,
+      height: 300,
+      data: { values },
+      transform: [{ aggregate: [{ op: 'mean', field: 't', as: 't' }], groupby: ['x', 'group'] }],
+      mark: { type: 'line', point: true, strokeWidth: 2 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { type: 'log' } },
+        y: { field: 't', type: 'quantitative', title: 'simulated time to target (s, log)', scale: { type: 'log' } },
+        color: { field: 'group', type: 'nominal', title: color, sort: null },
+      },
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
 export interface SweepAxis {
   /** Numeric arm label swept (present in every row of the arm). */
   readonly label: string;
@@ -148,8 +185,8 @@ export interface SweepAxis {
   readonly color: string;
 }
 
-/** The standard figure set of an experiment. */
-export function standardFigures(rows: readonly MetricRow[], sweep?: SweepAxis): Figure[] {
+/** The standard figure set of an experiment (plus time-to-target when a sweep has a target loss). */
+export function standardFigures(rows: readonly MetricRow[], sweep?: SweepAxis, targetLoss?: number): Figure[] {
   const figures = [
     lossCurve(rows, { name: 'loss-vs-rounds', title: 'Held-out loss vs round', x: 'round', xTitle: 'round' }),
     lossCurve(rows, { name: 'loss-vs-bytes', title: 'Held-out loss vs cumulative bytes (all peers, up + down)', x: 'cumulativeBytes', xTitle: 'cumulative bytes (log)', logX: true }),
@@ -157,5 +194,6 @@ export function standardFigures(rows: readonly MetricRow[], sweep?: SweepAxis): 
     armsSideBySide(rows),
   ];
   if (sweep) figures.push(finalLossVs(rows, sweep.label, sweep.title, sweep.color, sweep.log ?? true));
+  if (sweep && targetLoss !== undefined) figures.push(timeToTargetVs(rows, sweep.label, sweep.title, sweep.color, targetLoss));
   return figures;
 }

@@ -82,7 +82,7 @@ export async function writeResults(p: WriteResultsParameters): Promise<WrittenRe
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
   write('summary.md', `# ${p.experiment.id}\n\n${p.experiment.question}\n\n${md}\n`);
   const figures = [];
-  for (const fig of standardFigures(p.rows, p.sweep)) {
+  for (const fig of standardFigures(p.rows, p.sweep, p.experiment.targetLoss)) {
     const svg = await specToSvg(fig.spec);
     write(`plots/${fig.name}.vl.json`, JSON.stringify(fig.spec, null, 2) + '\n');
     write(`plots/${fig.name}.svg`, svg);

@@ -21,7 +21,8 @@ describe('experiments', () => {
       expect(summary.arms.map((a) => a.arm)).to.deep.equal(exp.arms.map((a) => a.name));
       for (const a of summary.arms) expect(Number.isFinite(a.finalLossMean)).to.equal(true);
       // Every figure builds from these rows (a sweep figure where the experiment has one).
-      expect(standardFigures(rows, SWEEPS.get(exp.id)).length).to.equal(SWEEPS.has(exp.id) ? 5 : 4);
+      const expected = 4 + (SWEEPS.has(exp.id) ? 1 : 0) + (SWEEPS.has(exp.id) && exp.targetLoss !== undefined ? 1 : 0);
+      expect(standardFigures(rows, SWEEPS.get(exp.id), exp.targetLoss).length).to.equal(expected);
     });
   }
 
