@@ -11,6 +11,8 @@ import { formatJsonLine, formatTable, type BenchGroup, type BenchRow } from './r
 const GROUPS: Readonly<Record<string, BenchGroup>> = {
   core: runCoreBench,
   sim: async (log) => [...(await runSimBench(log)), ...(await runScaleBench(log))],
+  // Loaded on demand: importing Hardhat costs a second that the other groups need not pay.
+  chain: async (log) => (await import('./chain.ts')).runChainBench(log),
 };
 
 interface Args {
