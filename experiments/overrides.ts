@@ -83,6 +83,10 @@ const OPTIONAL_FIELDS = new Set<string>([
   'optim.clipNorm', 'optim.aggregation', 'optim.momentum', 'optim.wireDtype', 'optim.weightDecay',
   'stepTimeS', 'shardsPerPeer', 'churn', 'backend', 'churn.crash', 'churn.joins',
   'backend.hiddenDim', 'backend.batchSize', 'backend.numShards', 'backend.nonIidAlpha', 'net.loss',
+  // The backend kind and the tfjs backend's options (backends/tfjs/backend.ts, TfjsBackendOptions).
+  'backend.kind', 'backend.engine', 'backend.model', 'backend.model.contextLength', 'backend.model.dModel',
+  'backend.model.numLayers', 'backend.model.numHeads', 'backend.model.mlpRatio', 'backend.heldoutWindows',
+  'backend.heldoutFraction', 'backend.shardEvalWindows', 'backend.evalBatchSize', 'backend.schedule', 'backend.adamw',
   'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
 ]);
 

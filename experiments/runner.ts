@@ -4,7 +4,7 @@
  * finish in — so `--jobs 4` and `--jobs 1` write identical files.
  */
 import { Worker } from 'node:worker_threads';
-import { runSimulation } from '../sim/run.ts';
+import { runSimulationAsync } from '../sim/run.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import type { SimResult, SimRoundRow } from '../sim/run.ts';
 import { armConfig } from './define.ts';
@@ -66,7 +66,9 @@ export function planRuns(exp: Experiment, seeds: readonly number[], extra: Overr
 /** Runs all tasks and returns their outcomes in task order. */
 export async function runTasks(tasks: readonly RunTask[], jobs: number, onProgress?: (e: ProgressEvent) => void): Promise<RunOutcome[]> {
   if (jobs <= 1 || tasks.length <= 1) {
-    return tasks.map((task) => ({ task, result: runSimulation(task.config, { onRound: (row) => onProgress?.({ task, row }) }) }));
+    const serial: RunOutcome[] = [];
+    for (const task of tasks) serial.push({ task, result: await runSimulationAsync(task.config, { onRound: (row) => onProgress?.({ task, row }) }) });
+    return serial;
   }
   const outcomes: RunOutcome[] = new Array(tasks.length);
   let next = 0;
@@ -106,11 +108,16 @@ function runInWorker(task: RunTask, onProgress?: (e: ProgressEvent) => void): Pr
   });
 }
 
-/** Flattens outcomes into tagged metric rows, in task order. */
+/**
+ * Flattens outcomes into tagged metric rows, in task order. Rows of a tfjs run also carry
+ * `backend` and `engine` (cpu, wasm and native engines agree only to fp32 rounding), so results say
+ * which engine produced them; surrogate rows are unchanged.
+ */
 export function metricRows(experimentId: string, outcomes: readonly RunOutcome[]): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const { task, result } of outcomes) {
-    for (const row of result.rows) rows.push({ experiment: experimentId, arm: task.arm, seed: task.seed, ...task.labels, ...row });
+    const engine = result.backend.engine === null ? {} : { backend: result.backend.name, engine: result.backend.engine };
+    for (const row of result.rows) rows.push({ experiment: experimentId, arm: task.arm, seed: task.seed, ...task.labels, ...engine, ...row });
   }
   return rows;
 }

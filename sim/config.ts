@@ -21,8 +21,14 @@ import type { CatchUpOptions } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
 import { resolveSurrogateConfig } from '../backends/surrogate/backend.ts';
 import type { SurrogateOptions } from '../backends/surrogate/backend.ts';
+import type { TfjsBackendOptions } from '../backends/tfjs/backend.ts';
+import type { EngineKind } from '../backends/tfjs/engine.ts';
 import { createChurn } from './churn.ts';
 import type { ChurnConfig } from './churn.ts';
+import { validateAdversaries } from './adversaries.ts';
+import type { AdversaryGroup } from './adversaries.ts';
+import { NO_DEFENCE, validateDefence } from './defence.ts';
+import type { DefenceConfig } from './defence.ts';
 import { validateDistribution } from './distributions.ts';
 import type { Distribution } from './distributions.ts';
 import { ENERGY_DEFAULTS, resolveEnergyConfig } from './energy.ts';
@@ -56,8 +62,12 @@ export interface SimConfigInput {
   readonly net: NetworkConfig;
   /** Availability and crash models; default: every peer always present. */
   readonly churn?: ChurnConfig;
-  /** Options of the surrogate training backend. */
-  readonly backend?: SurrogateOptions;
+  /**
+   * The training backend and its options: the surrogate MLP (default; `kind` may be left out, so a
+   * plain `{ hiddenDim, … }` is a surrogate) or the tfjs GPT (`kind: 'tfjs'`, see
+   * backends/tfjs/README.md), whose engine is selected before the run (`runSimulationAsync`).
+   */
+  readonly backend?: SimBackendInput;
   /** Device classes, carbon intensities and network energy; default {@link ENERGY_DEFAULTS} (an assumption). */
   readonly energy?: EnergyConfig;
   /** When a stale or joining peer replays missed aggregates and when it downloads a checkpoint. */
@@ -72,6 +82,13 @@ export interface SimConfigInput {
    * training), instead of always at the window end (templar's fixed windows). Default false.
    */
   readonly closeWhenComplete?: boolean;
+  /**
+   * Byzantine peers: each group's fraction of the initial peers runs its attack (sim/adversaries.ts).
+   * Default none. SparseLoCo only.
+   */
+  readonly adversaries?: readonly AdversaryGroup[];
+  /** What the network does with the round's messages (sim/defence.ts). Default { kind: 'none' }. */
+  readonly defence?: DefenceConfig;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -79,19 +96,43 @@ export interface SimConfig extends SimConfigInput {
   readonly stepTimeS: Distribution;
   readonly shardsPerPeer: number;
   readonly churn: ChurnConfig;
-  readonly backend: SurrogateOptions;
+  readonly backend: SimBackendConfig;
   readonly energy: EnergyConfig;
   readonly catchUp: CatchUpOptions;
   readonly projectToParams: number | null;
   readonly closeWhenComplete: boolean;
+  readonly adversaries: readonly AdversaryGroup[];
+  readonly defence: DefenceConfig;
 }
+
+/** Surrogate backend options; `kind` is optional so every pre-tfjs config keeps its meaning. */
+export interface SurrogateBackendInput extends SurrogateOptions {
+  readonly kind?: 'surrogate';
+}
+
+/** tfjs backend options plus the engine to run on ('auto': tfjs-node-gpu → tfjs-node → wasm → cpu). */
+export interface TfjsBackendInput extends TfjsBackendOptions {
+  readonly kind: 'tfjs';
+  readonly engine?: EngineKind;
+}
+
+/** What an experiment may write under `backend`. */
+export type SimBackendInput = SurrogateBackendInput | TfjsBackendInput;
+
+/** The resolved `backend` section: `kind` (and for tfjs `engine`) always present. */
+export type SimBackendConfig =
+  | (SurrogateOptions & { readonly kind: 'surrogate' })
+  | (TfjsBackendOptions & { readonly kind: 'tfjs'; readonly engine: EngineKind });
+
+/** The backend kinds a config may name. */
+export const BACKEND_KINDS = Object.freeze(['surrogate', 'tfjs'] as const);
 
 /** Defaults of the optional fields. */
 export const SIM_DEFAULTS = Object.freeze({
   stepTimeS: Object.freeze({ kind: 'fixed', value: 1 }) as Distribution, // sim seconds per inner step
   shardsPerPeer: 1,
   churn: Object.freeze({ availability: Object.freeze({ kind: 'always' }) }) as ChurnConfig,
-  backend: Object.freeze({}) as SurrogateOptions,
+  backend: Object.freeze({}) as SimBackendInput,
   energy: ENERGY_DEFAULTS,
   /** Replay up to 8 missed aggregates; checkpoints every 50 global steps. */
   catchUp: Object.freeze({ maxReplay: 8, checkpointEvery: 50 }) as CatchUpOptions,
@@ -99,6 +140,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
+  'adversaries', 'defence',
 ];
 
 /**
@@ -138,19 +180,76 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const catchUp = input.catchUp ?? SIM_DEFAULTS.catchUp;
   requireInt('catchUp.maxReplay', catchUp.maxReplay, 0);
   requireInt('catchUp.checkpointEvery', catchUp.checkpointEvery, 1);
-  const backend = input.backend ?? SIM_DEFAULTS.backend;
-  const surrogate = resolveSurrogateConfig(backend);
-  if (shardsPerPeer > surrogate.data.numShards) {
-    throw new ConfigError('shardsPerPeer', shardsPerPeer, `must be ≤ the backend's numShards (${surrogate.data.numShards})`);
+  const backend = resolveBackendSection(input.backend ?? SIM_DEFAULTS.backend);
+  if (backend.kind === 'surrogate') {
+    const surrogate = resolveSurrogateConfig(surrogateOptionsOf(backend));
+    if (shardsPerPeer > surrogate.data.numShards) {
+      throw new ConfigError('shardsPerPeer', shardsPerPeer, `must be ≤ the backend's numShards (${surrogate.data.numShards})`);
+    }
+    validateCommunicatorConfig(mlpLayout(surrogate.model), input.optim, 'optim');
   }
-  validateCommunicatorConfig(mlpLayout(surrogate.model), input.optim, 'optim');
+  // A tfjs backend's layout depends on its corpus and its ranges are checked by the tfjs module,
+  // which loads lazily (surrogate runs never pay its import): runSimulation checks optim and
+  // shardsPerPeer against it once built, before the first round.
   const projectToParams = input.projectToParams ?? null;
   if (projectToParams !== null && !(typeof projectToParams === 'number' && Number.isFinite(projectToParams) && projectToParams >= 1)) {
     throw new ConfigError('projectToParams', projectToParams, 'must be null or a parameter count ≥ 1');
   }
   const closeWhenComplete = input.closeWhenComplete ?? false;
   if (typeof closeWhenComplete !== 'boolean') throw new ConfigError('closeWhenComplete', closeWhenComplete, 'must be a boolean');
-  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete });
+  const adversaries = input.adversaries ?? [];
+  const defence = input.defence ?? NO_DEFENCE;
+  validateDefence(defence, 'defence');
+  const optimFields = input.optim as { method: string; indexCoding?: string };
+  validateAdversaries(adversaries, input.peers, optimFields.indexCoding ?? 'packed12', 'adversaries');
+  if ((adversaries.length > 0 || defence.kind !== 'none') && optimFields.method !== 'sparseloco') {
+    throw new ConfigError('optim.method', optimFields.method, 'must be "sparseloco" with adversaries or a defence (they read and forge its wire format)');
+  }
+  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence });
+}
+
+/** The surrogate's own options: the `backend` section without `kind`. */
+export function surrogateOptionsOf(backend: SimBackendConfig & { kind: 'surrogate' }): SurrogateOptions {
+  const { kind: _kind, ...options } = backend;
+  return options;
+}
+
+/** The tfjs backend's own options: the `backend` section without `kind` and `engine`. */
+export function tfjsOptionsOf(backend: SimBackendConfig & { kind: 'tfjs' }): TfjsBackendOptions {
+  const { kind: _kind, engine: _engine, ...options } = backend;
+  return options;
+}
+
+const TFJS_KEYS: readonly string[] = ['kind', 'engine', 'model', 'batchSize', 'numShards', 'heldoutFraction', 'heldoutWindows', 'shardEvalWindows', 'evalBatchSize', 'text', 'adamw', 'schedule'];
+const TFJS_MODEL_KEYS: readonly string[] = ['contextLength', 'dModel', 'numLayers', 'numHeads', 'mlpRatio', 'tiedEmbeddings'];
+// engine.ts imports tfjs itself, so its ENGINE_KINDS list is restated here (kept in sync by the type).
+const ENGINE_KIND_NAMES: readonly EngineKind[] = ['auto', 'gpu', 'cpu', 'wasm'];
+
+/**
+ * Fills `kind` (default 'surrogate') and, for tfjs, `engine` (default 'auto'); rejects an unknown
+ * kind or engine, and any key the chosen backend does not take (so switching `kind` with surrogate
+ * keys such as `hiddenDim` left behind is an error, not a silently ignored option).
+ */
+function resolveBackendSection(input: SimBackendInput): SimBackendConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError('backend', input, 'must be an object');
+  const kind = input.kind ?? 'surrogate';
+  if (!(BACKEND_KINDS as readonly unknown[]).includes(kind)) throw new ConfigError('backend.kind', kind, `must be one of ${BACKEND_KINDS.join(', ')}`);
+  if (input.kind !== 'tfjs') {
+    if ('engine' in input) throw new ConfigError('backend.engine', (input as { engine?: unknown }).engine, 'is a tfjs option: set backend.kind to "tfjs" to use it');
+    return { ...input, kind: 'surrogate' };
+  }
+  for (const key of Object.keys(input)) {
+    if (!TFJS_KEYS.includes(key)) throw new ConfigError(`backend.${key}`, (input as unknown as Record<string, unknown>)[key], `is not a tfjs backend option (expected one of ${TFJS_KEYS.join(', ')})`);
+  }
+  const engine = input.engine ?? 'auto';
+  if (!ENGINE_KIND_NAMES.includes(engine)) throw new ConfigError('backend.engine', engine, `must be one of ${ENGINE_KIND_NAMES.join(', ')}`);
+  if (input.model !== undefined) {
+    if (typeof input.model !== 'object' || input.model === null) throw new ConfigError('backend.model', input.model, 'must be an object');
+    for (const key of Object.keys(input.model)) {
+      if (!TFJS_MODEL_KEYS.includes(key)) throw new ConfigError(`backend.model.${key}`, (input.model as Record<string, unknown>)[key], `is not a GPT shape field (expected one of ${TFJS_MODEL_KEYS.join(', ')})`);
+    }
+  }
+  return { ...input, engine };
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

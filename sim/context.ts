@@ -10,9 +10,11 @@ import type { GlobalProgress } from '../core/protocol/index.ts';
 import type { Rng } from '../core/rng.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
 import { catchUpCost } from './catch-up.ts';
+import type { Adversaries } from './adversaries.ts';
 import type { AggregateLog } from './catch-up.ts';
 import type { Churn, RoundWindow } from './churn.ts';
 import type { SimConfig } from './config.ts';
+import type { Defence } from './defence.ts';
 import type { Environment } from './kernel/index.ts';
 import type { StoreLink } from './network.ts';
 import type { Population, SimPeer } from './population.ts';
@@ -37,6 +39,10 @@ export interface SimContext {
   readonly paramsBytes: number;
   /** Bytes charged per real byte sent (projectToParams / params; 1 without projection). */
   readonly byteScale: number;
+  /** The run's Byzantine peers; null in a clean run. Optional so hand-built contexts stay valid. */
+  readonly adversaries?: Adversaries | null;
+  /** The defence applied to each round's messages; absent = the communicator's own apply. */
+  readonly defence?: Defence;
 }
 
 /** A present peer as the round opened for it. */

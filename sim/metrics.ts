@@ -48,6 +48,16 @@ export interface SimRoundRow {
   /** Outer steps taken so far. */
   readonly globalStep: number;
   readonly status: 'finalised' | 'skipped';
+  /** Round-cadence methods: on-time messages the defence rejected (sim/defence.ts). */
+  readonly rejected?: number;
+  /** Those rejections by reason, "reason=count;…" sorted ('' when none). */
+  readonly rejectedReasons?: string;
+  /** Attacker uids whose message entered the outer step (0 in a clean run). */
+  readonly attackersSelected?: number;
+  /** Share of this round's Gauntlet weights that went to attacker uids; null without Gauntlet or weights. */
+  readonly rewardShareAttackers?: number | null;
+  /** Any NaN or ±Inf in the global params after the round's step. */
+  readonly nanOccurred?: boolean;
 }
 
 /** The row fields a round loop computes itself; the rest come from {@link RunTotals}. */

@@ -22,14 +22,17 @@
  * methods (DiLoCo) bytesUp is still the encoded message size, the download side uses the method's
  * `wireBytes`.
  */
-import type { PeerMessage } from '../core/baselines/index.ts';
+import type { ApplyReport, PeerMessage } from '../core/baselines/index.ts';
 import { openRound } from '../core/protocol/index.ts';
 import type { RoundState } from '../core/protocol/index.ts';
+import type { Commitment } from '../core/gauntlet/integrity.ts';
+import type { PeerUpload } from './adversaries.ts';
 import type { OpenedRound, Participant, SimContext } from './context.ts';
+import { formatReasons } from './defence.ts';
 import { NORMAL } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
 import { RoundEnergy, fnv1a } from './metrics.ts';
-import type { RoundResult } from './metrics.ts';
+import type { RoundFigures, RoundResult } from './metrics.ts';
 import { attemptTransfer, transferSeconds } from './network.ts';
 
 /** Priority of the window-close event: after every NORMAL event at the same instant. */
@@ -41,15 +44,25 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const { round, window, participants } = opened;
   const H = cfg.innerSteps;
   const state = openRound({ round, windowStart: window.startS, windowEnd: window.endS, activePeers: participants.map((p) => p.peer.uid) });
-  const messages = new Map<number, Uint8Array>();
+  /** Bytes each participant actually uploaded (copycats choose theirs at upload time). */
+  const sent = new Map<number, Uint8Array>();
+  /** On-time messages in the store, by uid, and when each arrived. */
+  const arrived = new Map<number, Uint8Array>();
+  const arrivedAt = new Map<number, number>();
+  const commitments = new Map<number, Commitment>();
   const crashFraction = new Map<number, number>();
   let trainLossSum = 0;
+  let trained = 0;
   let bytesUp = 0;
 
   /** One participant's time: ready offset + compute, crash check, upload, submit on arrival. */
-  function* peerRound(p: Participant, bytes: Uint8Array, crashes: boolean): ProcessGenerator<void> {
+  function* peerRound(p: Participant, planned: PeerUpload, crashes: boolean): ProcessGenerator<void> {
     yield env.timeout(p.readyOffsetS + H * p.peer.stepTimeS);
     if (crashes) return;
+    const bytes = planned.copycat ? ctx.adversaries!.chooseCopy(arrived) : planned.bytes;
+    if (bytes === null) return; // nothing to upload: counted late at close
+    if (planned.copycat) bytesUp += bytes.length;
+    sent.set(p.peer.uid, bytes);
     const loss = cfg.net.loss;
     // The per-transfer stream is only needed for loss draws; forking it costs a hash of the path.
     const upload = loss === undefined
@@ -58,30 +71,50 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
     yield env.timeout(upload.seconds);
     // After the close the round no longer listens: the message is late (counted at close).
     if (upload.delivered && state.phase === 'open') {
-      state.submit(p.peer.uid, { bytes: bytes.length, hash: fnv1a(bytes), arrivedAt: env.now });
+      const hash = planned.committedHash ?? fnv1a(bytes);
+      commitments.set(p.peer.uid, { hash, baseStep: planned.baseStep });
+      if (state.submit(p.peer.uid, { bytes: bytes.length, hash, arrivedAt: env.now }) === 'accepted') {
+        arrived.set(p.peer.uid, bytes);
+        arrivedAt.set(p.peer.uid, env.now);
+      }
       if (cfg.closeWhenComplete && state.complete && !complete.triggered) complete.succeed(undefined, CLOSE_PRIORITY);
     }
   }
   /** Fires when every active peer's message is in (only used with closeWhenComplete). */
   const complete = env.event();
 
-  const deltaOut = new Float32Array(ctx.backend.layout.size); // one buffer for all: encode reads Δ at once
+  const uploads = ctx.adversaries ? ctx.adversaries.prepareUploads(ctx, participants, round) : trainHonestly(ctx, participants, round);
   for (const p of participants) {
-    const result = p.peer.trainer.runInnerLoop({ params: ctx.params, round, shards: p.shards, innerSteps: H, deltaOut });
-    trainLossSum += result.meanLoss;
-    const bytes = comm.encode(p.peer.commState, result.delta);
-    messages.set(p.peer.uid, bytes);
+    const planned = uploads.get(p.peer.uid)!;
+    if (planned.trainLoss !== null) {
+      trainLossSum += planned.trainLoss;
+      trained++;
+    }
     const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, round);
     if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
-    else bytesUp += bytes.length;
-    env.process(peerRound(p, bytes, fraction !== null));
+    else if (planned.bytes !== null && !planned.copycat) bytesUp += planned.bytes.length;
+    env.process(peerRound(p, planned, fraction !== null));
   }
 
   const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
   yield cfg.closeWhenComplete ? env.anyOf([windowEnd, complete]) : windowEnd;
+  const globalStepBefore = progress.globalStep;
   const { selected } = state.close(env.now);
-  const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: messages.get(s.peerUid)! }));
-  const report = comm.apply(ctx.params, ctx.shared, batch);
+  ctx.adversaries?.endRound(arrived); // next round's copycats fall back to this round's messages
+  const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: arrived.get(s.peerUid)! }));
+  const defended = ctx.defence
+    ? ctx.defence.applyRound(ctx.params, ctx.shared, {
+      round,
+      globalStep: globalStepBefore,
+      windowEnd: window.endS,
+      messages: batch,
+      arrivedAt,
+      commitments,
+      assignments: new Map(participants.map((p) => [p.peer.uid, p.shards])),
+    })
+    : null;
+  const applyReport = defended === null ? comm.apply(ctx.params, ctx.shared, batch) : null;
+  const report = defended?.report ?? applyReport!;
   const contributorSet = new Set(report.contributors);
   const applied = batch.filter((m) => contributorSet.has(m.peerUid));
   const wire = applied.length === 0 ? [] : comm.wireBytes(applied.map((m) => m.bytes.length));
@@ -108,8 +141,8 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
     const fraction = crashFraction.get(p.peer.uid);
     // A crashed peer stays until its crash point, and at least until it finished training.
     const leaveOffsetS = fraction === undefined ? roundS : Math.max(p.readyOffsetS + computeS, fraction * cfg.windowS);
-    const sent = fraction === undefined ? messages.get(p.peer.uid)!.length : 0;
-    energy.add(p.peer, { computeS, presentS: leaveOffsetS - p.arrivalOffsetS, bytes: sent + (downloadOf.get(p.peer.uid) ?? 0) + p.catchUpBytes });
+    const sentBytes = fraction === undefined ? (sent.get(p.peer.uid)?.length ?? 0) : 0;
+    energy.add(p.peer, { computeS, presentS: leaveOffsetS - p.arrivalOffsetS, bytes: sentBytes + (downloadOf.get(p.peer.uid) ?? 0) + p.catchUpBytes });
   }
 
   const counters = state.counters;
@@ -126,14 +159,69 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
       crashed,
       contributors: counters.contributors,
       heldoutLoss: ctx.backend.evaluate(ctx.params, 'heldout'),
-      meanTrainLoss: participants.length === 0 ? null : trainLossSum / participants.length,
+      meanTrainLoss: trained === 0 ? null : trainLossSum / trained,
       bytesUpTotal: bytesUp,
       bytesDownTotal: counters.bytesDown + opened.catchUpBytes,
       catchUpBytes: opened.catchUpBytes,
       syncTimeS,
       globalStep: progress.globalStep,
       status,
+      ...defenceFigures(ctx, report.contributors, defended?.rejected ?? rejectedByApply(applyReport!), defended?.weights ?? null),
     },
     energy,
+  };
+}
+
+/** Clean-run training: every participant trains H steps on its shards and encodes honestly. */
+function trainHonestly(ctx: SimContext, participants: readonly Participant[], round: number): Map<number, PeerUpload> {
+  const uploads = new Map<number, PeerUpload>();
+  const deltaOut = new Float32Array(ctx.backend.layout.size); // one buffer for all: encode reads Δ at once
+  for (const p of participants) {
+    const result = p.peer.trainer.runInnerLoop({ params: ctx.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
+    const bytes = ctx.comm.encode(p.peer.commState, result.delta);
+    uploads.set(p.peer.uid, { bytes, copycat: false, committedHash: null, baseStep: p.peer.syncedStep ?? 0, trainLoss: result.meanLoss });
+  }
+  return uploads;
+}
+
+function rejectedByApply(report: ApplyReport): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of report.rejected) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+  return counts;
+}
+
+/** The adversarial-robustness columns of a round's row. */
+function defenceFigures(
+  ctx: SimContext,
+  contributors: readonly number[],
+  rejected: ReadonlyMap<string, number>,
+  weights: ReadonlyMap<number, number> | null,
+): Pick<RoundFigures, 'rejected' | 'rejectedReasons' | 'attackersSelected' | 'rewardShareAttackers' | 'nanOccurred'> {
+  const adv = ctx.adversaries ?? null;
+  let total = 0;
+  for (const c of rejected.values()) total += c;
+  let rewardShareAttackers: number | null = null;
+  if (weights !== null) {
+    let all = 0;
+    let attackers = 0;
+    for (const [uid, w] of weights) {
+      all += w;
+      if (adv?.isAttacker(uid)) attackers += w;
+    }
+    rewardShareAttackers = all > 0 ? attackers / all : null;
+  }
+  let nanOccurred = false;
+  for (let i = 0; i < ctx.params.length; i++) {
+    if (!Number.isFinite(ctx.params[i]!)) {
+      nanOccurred = true;
+      break;
+    }
+  }
+  return {
+    rejected: total,
+    rejectedReasons: formatReasons(rejected),
+    attackersSelected: adv === null ? 0 : contributors.filter((uid) => adv.isAttacker(uid)).length,
+    rewardShareAttackers,
+    nanOccurred,
   };
 }

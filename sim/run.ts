@@ -1,6 +1,7 @@
 /**
  * The end-to-end simulator: P peers with drawn links, devices, compute speeds and churn train a
- * real surrogate model through the shared round protocol (`core/protocol`) and a real
+ * real model (the surrogate MLP, or the tfjs GPT via {@link runSimulationAsync}, which selects
+ * its engine first) through the shared round protocol (`core/protocol`) and a real
  * communicator (`core/baselines`), in simulated time on the event kernel. One tidy metric row per
  * round; no files, no printing, no wall clock.
  *
@@ -17,16 +18,22 @@
  * const { rows, finalHeldoutLoss, totals } = runSimulation(cfg, { onRound: (row) => recorder.push(row) });
  * totals.energyKWh; // kWh over the run
  */
-import { createCommunicator } from '../core/baselines/index.ts';
+import { createCommunicator, validateCommunicatorConfig } from '../core/baselines/index.ts';
+import { ConfigError } from '../core/errors.ts';
 import { GlobalProgress } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
+import type { Rng } from '../core/rng.ts';
+import type { TrainingBackend } from '../backends/backend.ts';
 import { createSurrogateBackend } from '../backends/surrogate/backend.ts';
+import type { EngineName } from '../backends/tfjs/engine.ts';
+import { createAdversaries } from './adversaries.ts';
 import { AggregateLog } from './catch-up.ts';
 import { createChurn } from './churn.ts';
-import { resolveSimConfig } from './config.ts';
-import type { SimConfigInput } from './config.ts';
+import { resolveSimConfig, surrogateOptionsOf, tfjsOptionsOf } from './config.ts';
+import type { SimBackendConfig, SimConfig, SimConfigInput } from './config.ts';
 import { openSimRound } from './context.ts';
 import type { SimContext } from './context.ts';
+import { Defence } from './defence.ts';
 import { runInnerStepCadence } from './inner-step.ts';
 import { Environment } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
@@ -42,6 +49,24 @@ export type { SimRoundRow } from './metrics.ts';
 export interface RunSimulationOptions {
   /** Called with each row as soon as its round ends (in round order). */
   readonly onRound?: (row: SimRoundRow) => void;
+  /**
+   * The config's backend, prepared by {@link prepareBackend}. Required for a tfjs backend (its
+   * engine is selected asynchronously; {@link runSimulationAsync} does it); optional for the surrogate.
+   */
+  readonly backend?: PreparedBackend;
+}
+
+/**
+ * A training backend that can be built synchronously: the surrogate needs nothing, the tfjs GPT
+ * needs its engine selected first, which is asynchronous ({@link prepareBackend}).
+ */
+export interface PreparedBackend {
+  /** The resolved `backend` section it was prepared for. */
+  readonly config: SimBackendConfig;
+  /** The tfjs engine that runs the model ('wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'); null for the surrogate. */
+  readonly engine: EngineName | null;
+  /** Builds the run's backend from its 'backend' stream. */
+  create(rng: Rng): TrainingBackend;
 }
 
 /** What a run produced. */
@@ -59,11 +84,74 @@ export interface SimResult {
     readonly finalisedRounds: number;
     readonly skippedRounds: number;
   };
+  /** Which model produced the rows: the backend's name and, for tfjs, the engine (results differ in the last bits across engines). */
+  readonly backend: { readonly name: string; readonly engine: EngineName | null };
+}
+
+/**
+ * Prepares the backend a resolved config names. The surrogate is ready at once; for tfjs this
+ * loads the tfjs modules (on demand: they cost about half a second per process or worker thread,
+ * which surrogate runs never pay) and selects the engine `backend.engine` asks for.
+ *
+ * @throws {EngineUnavailableError} when the engine asked for (not 'auto') cannot run here.
+ * @example
+ * const cfg = resolveSimConfig(input);
+ * const result = runSimulation(cfg, { backend: await prepareBackend(cfg.backend) });
+ */
+export async function prepareBackend(backend: SimBackendConfig): Promise<PreparedBackend> {
+  if (backend.kind === 'surrogate') return surrogatePrepared(backend);
+  const [{ selectEngine }, { createTfjsBackend }] = await Promise.all([import('../backends/tfjs/engine.ts'), import('../backends/tfjs/backend.ts')]);
+  const engine = await selectEngine(backend.engine);
+  const options = tfjsOptionsOf(backend);
+  return Object.freeze({ config: backend, engine: engine.name, create: (rng: Rng) => createTfjsBackend(engine, rng, options) });
+}
+
+function surrogatePrepared(backend: SimBackendConfig & { kind: 'surrogate' }): PreparedBackend {
+  const options = surrogateOptionsOf(backend);
+  return Object.freeze({ config: backend, engine: null, create: (rng: Rng) => createSurrogateBackend(rng, options) });
+}
+
+/** The prepared backend for `cfg`: the one given (checked to match), else the surrogate's. */
+function preparedFor(cfg: SimConfig, given: PreparedBackend | undefined): PreparedBackend {
+  if (given !== undefined) {
+    const wanted = JSON.stringify(cfg.backend);
+    const prepared = JSON.stringify(given.config);
+    if (prepared !== wanted) {
+      // Shortened: a tfjs section may carry its whole training text.
+      const brief = (json: string): string => (json.length > 160 ? `${json.slice(0, 160)}…` : json);
+      throw new ConfigError('backend', brief(wanted), `must equal the section options.backend was prepared for (${brief(prepared)})`);
+    }
+    return given;
+  }
+  if (cfg.backend.kind === 'tfjs') {
+    throw new ConfigError('backend.kind', 'tfjs', 'needs its engine selected first: use runSimulationAsync, or pass options.backend = await prepareBackend(cfg.backend)');
+  }
+  return surrogatePrepared(cfg.backend);
+}
+
+/** Checks what only the built backend knows: the communicator fits its layout, shardsPerPeer its shards. */
+function validateAgainstBackend(cfg: SimConfig, backend: TrainingBackend): void {
+  if (cfg.shardsPerPeer > backend.numShards) {
+    throw new ConfigError('shardsPerPeer', cfg.shardsPerPeer, `must be ≤ the backend's numShards (${backend.numShards})`);
+  }
+  validateCommunicatorConfig(backend.layout, cfg.optim, 'optim');
+}
+
+/**
+ * {@link runSimulation} for any backend: prepares it first (for tfjs, selects the engine), then
+ * runs synchronously. Same (config, seed) and same engine ⇒ identical rows.
+ *
+ * @throws {ConfigError} on a bad config; {@link EngineUnavailableError} when the engine cannot run.
+ */
+export async function runSimulationAsync(config: SimConfigInput, options: Omit<RunSimulationOptions, 'backend'> = {}): Promise<SimResult> {
+  const cfg = resolveSimConfig(config);
+  return runSimulation(cfg, { ...options, backend: await prepareBackend(cfg.backend) });
 }
 
 /**
  * Runs `config.rounds` rounds and returns the metric rows. `config` may be raw input or already
- * resolved; it is resolved (and validated) either way.
+ * resolved; it is resolved (and validated) either way. Synchronous; a tfjs config needs
+ * `options.backend` (or use {@link runSimulationAsync}).
  *
  * @throws {ConfigError} on a bad config.
  */
@@ -71,7 +159,9 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   const cfg = resolveSimConfig(config);
   const root = createRng(cfg.seed);
   const churn = createChurn(cfg.churn, root.fork('churn'));
-  const backend = createSurrogateBackend(root.fork('backend'), cfg.backend);
+  const prepared = preparedFor(cfg, options.backend);
+  const backend = prepared.create(root.fork('backend'));
+  validateAgainstBackend(cfg, backend);
   const comm = createCommunicator(backend.layout, cfg.optim);
   const netRng = root.fork('net');
   const params = backend.initParams(root.fork('init'));
@@ -91,6 +181,8 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
     netRng,
     paramsBytes: params.byteLength,
     byteScale,
+    adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
+    defence: new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence')),
   };
   const runRound = comm.cadence === 'round' ? runRoundCadence : runInnerStepCadence;
   const totals = new RunTotals(byteScale);
@@ -128,5 +220,6 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
       finalisedRounds,
       skippedRounds: rows.length - finalisedRounds,
     }),
+    backend: Object.freeze({ name: backend.name, engine: prepared.engine }),
   });
 }

@@ -1,14 +1,17 @@
 /** The experiment registry: every experiment the CLI can run, by id. */
 import type { Experiment } from '../define.ts';
 import bandwidthSweep from './bandwidth-sweep.ts';
+import byzantine from './byzantine.ts';
 import baselines from './baselines.ts';
 import churn30 from './churn-30pct.ts';
+import churn30Tfjs from './churn-30pct-tfjs.ts';
 import churnSweep from './churn-sweep.ts';
 import densitySweep from './density-sweep.ts';
 import energy from './energy.ts';
+import fidelity from './fidelity.ts';
 import heterogeneity from './heterogeneity.ts';
 import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs].map((e) => [e.id, e]),
 );
