@@ -19,6 +19,7 @@ import { resolveSimConfig } from '../sim/config.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import { applyOverrides } from './overrides.ts';
 import type { Overrides } from './overrides.ts';
+import type { MetricRow } from './runner.ts';
 
 /** Values attached to every metric row of an arm, for grouping and sweep axes (e.g. uplink Mbit/s). */
 export type ArmLabels = Readonly<Record<string, string | number | boolean>>;
@@ -46,6 +47,14 @@ export interface ExperimentDefinition {
   readonly tiny: Overrides;
   /** Held-out loss that counts as "reached" for time-to-target figures (optional). */
   readonly targetLoss?: number;
+  /** Extra Markdown tables built from the rows (pure), written after the summary table. */
+  readonly tables?: readonly ExperimentTable[];
+}
+
+/** A Markdown table an experiment adds to its summary (e.g. the byzantine defence × attack grid). */
+export interface ExperimentTable {
+  readonly title: string;
+  readonly build: (rows: readonly MetricRow[]) => string;
 }
 
 export type Experiment = Readonly<ExperimentDefinition>;

@@ -79,8 +79,10 @@ export async function writeResults(p: WriteResultsParameters): Promise<WrittenRe
   write('metrics.csv', toCsv(p.rows));
   const summary = summarise(p.experiment.id, p.rows, p.experiment.targetLoss ?? null);
   const md = summaryMarkdown(summary);
+  const tables = (p.experiment.tables ?? []).map((t) => ({ title: t.title, markdown: t.build(p.rows) }));
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  write('summary.md', `# ${p.experiment.id}\n\n${p.experiment.question}\n\n${md}\n`);
+  const extra = tables.map((t) => `\n## ${t.title}\n\n${t.markdown}\n`).join('');
+  write('summary.md', `# ${p.experiment.id}\n\n${p.experiment.question}\n\n${md}\n${extra}`);
   const figures = [];
   for (const fig of standardFigures(p.rows, p.sweep, p.experiment.targetLoss)) {
     const svg = await specToSvg(fig.spec);
@@ -89,6 +91,6 @@ export async function writeResults(p: WriteResultsParameters): Promise<WrittenRe
     write(`plots/${fig.name}.png`, svgToPng(svg));
     figures.push({ title: fig.title, svg });
   }
-  write('report.html', reportHtml({ title: p.experiment.id, question: p.experiment.question, expect: p.experiment.expect, summaryMarkdown: md, figures, configJson }));
+  write('report.html', reportHtml({ title: p.experiment.id, question: p.experiment.question, expect: p.experiment.expect, summaryMarkdown: md, tables, figures, configJson }));
   return { outDir: p.outDir, summary, files };
 }

@@ -11,6 +11,7 @@ import type { AttackConfig } from '../../sim/adversaries.ts';
 import type { DefenceConfig } from '../../sim/defence.ts';
 import { defineExperiment } from '../define.ts';
 import type { ArmDefinition } from '../define.ts';
+import { byzantineTable } from './byzantine-table.ts';
 import { BASE, TINY } from './common.ts';
 
 /** The attacks swept (a representative set of sim/adversaries.ts), by table name. */
@@ -70,4 +71,8 @@ export default defineExperiment({
   arms: arms(),
   seeds: [1],
   tiny: { ...TINY, rounds: 1, innerSteps: 1 },
+  tables: [
+    { title: 'Final loss ÷ clean run without defence (NaN marks, Gauntlet: attackers\' reward share)', build: (rows) => byzantineTable(rows, 'none') },
+    { title: 'Final loss ÷ the same defence\'s own clean run', build: (rows) => byzantineTable(rows, 'own') },
+  ],
 });

@@ -69,6 +69,21 @@ describe('experiments', () => {
     }
   });
 
+  it('appends an experiment\'s extra tables to summary.md and report.html', async function () {
+    this.timeout(60_000);
+    const base = EXPERIMENTS.get('churn-30pct')!;
+    const exp = { ...base, tables: [{ title: 'Rows per arm', build: (rows: readonly { arm: string }[]) => `| arm | rows |\n|---|---|\n${[...new Set(rows.map((r) => r.arm))].map((a) => `| ${a} | ${rows.filter((r) => r.arm === a).length} |`).join('\n')}` }] };
+    const run = await runExperiment(exp, { seeds: [1], extra: exp.tiny });
+    const out = mkdtempSync(join(tmpdir(), 'sll-tables-'));
+    try {
+      await writeResults({ outDir: out, experiment: exp, tasks: run.tasks, rows: run.rows, overrides: exp.tiny });
+      expect(readFileSync(join(out, 'summary.md'), 'utf8')).to.include('## Rows per arm\n\n| arm | rows |').and.include('| 30% dropout | 3 |');
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).to.include('<h2>Rows per arm</h2><table>');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('writes CSV with the union of columns and RFC 4180 quoting', () => {
     expect(toCsv([{ a: 1, b: 'x,y' }, { a: 2, c: 'say "hi"' }])).to.equal('a,b,c\n1,"x,y",\n2,,"say ""hi"""\n');
   });
