@@ -175,7 +175,10 @@ export function exceededNormBound(layout: ParamLayout, tensorNorms: readonly num
 
 /**
  * Per-tensor bounds = multiple × the lower median (torch.median, as SPEC.md §3) of the given
- * peers' tensor norms. Returns null when `norms` is empty (no bound can be derived).
+ * peers' non-zero tensor norms. Zero norms are left out: an all-zero update carries no
+ * information, and counting them would let ≥ 50 % free-riders drive the bound to 0 and reject
+ * every honest peer (seen in the byzantine experiment). Returns null when `norms` is empty; a
+ * tensor where every norm is 0 gets an infinite bound (nothing to compare against).
  */
 export function medianNormBounds(norms: readonly (readonly number[])[], multiple: number): number[] | null {
   if (!(multiple > 0) || !Number.isFinite(multiple)) throw new ConfigError('normBoundMultiple', multiple, 'must be a finite number > 0');
@@ -183,8 +186,8 @@ export function medianNormBounds(norms: readonly (readonly number[])[], multiple
   const tensors = norms[0]!.length;
   const bounds: number[] = [];
   for (let ti = 0; ti < tensors; ti++) {
-    const column = norms.map((n) => n[ti]!).sort((a, b) => a - b);
-    bounds.push(multiple * column[Math.floor((column.length - 1) / 2)]!);
+    const column = norms.map((n) => n[ti]!).filter((x) => x > 0).sort((a, b) => a - b);
+    bounds.push(column.length === 0 ? Infinity : multiple * column[Math.floor((column.length - 1) / 2)]!);
   }
   return bounds;
 }

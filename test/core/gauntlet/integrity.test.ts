@@ -95,7 +95,10 @@ describe('core/gauntlet/integrity', () => {
   });
 
   it('derives bounds from the lower median of the round norms', () => {
-    expect(medianNormBounds([[1, 10], [3, 30], [2, 20], [100, 0]], 2)).to.deep.equal([4, 20]);
+    expect(medianNormBounds([[1, 10], [3, 30], [2, 20], [100, 0]], 2)).to.deep.equal([4, 40]);
+    // Half the peers send zeros (free-riders): the bound comes from the non-zero norms only.
+    expect(medianNormBounds([[0], [0], [5], [7]], 10)).to.deep.equal([50]);
+    expect(medianNormBounds([[0], [0]], 10)).to.deep.equal([Infinity]);
     expect(medianNormBounds([], 2)).to.equal(null);
     expect(() => medianNormBounds([[1]], 0)).to.throw(ConfigError);
   });
