@@ -12,6 +12,7 @@
  * layout.tensors[0].chunk.chunkLen; // 4096 (64×64)
  */
 import { ConfigError } from './errors.ts';
+import { fnv1a32 } from './hash.ts';
 
 export interface TensorSpec {
   readonly name: string;
@@ -108,12 +109,7 @@ export function defineLayout(specs: readonly TensorSpec[], options: { targetChun
 
 function layoutHash(tensors: readonly TensorLayout[], targetChunk: number): number {
   const text = `${targetChunk};` + tensors.map((t) => `${t.name}:${t.shape.join('x')}`).join(';');
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fnv1a32(new TextEncoder().encode(text));
 }
 
 /** Flat-vector position of element `within` (= r·c2 + c) of chunk `chunk` of tensor `t`. */

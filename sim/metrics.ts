@@ -105,15 +105,8 @@ export class RunTotals {
   }
 }
 
-/** FNV-1a 32-bit hash of `bytes`, as 8 hex digits (a commitment stand-in, not cryptographic). */
-export function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
+/** Re-exported for the simulator's commitments and parameter hashes (see core/hash.ts). */
+export { fnv1a } from '../core/hash.ts';
 
 /** What a cadence's round loop hands back to the run: its figures and its energy tally. */
 export interface RoundResult {

@@ -60,14 +60,7 @@ export function honestDelta(params: Float32Array, shards: readonly number[], h =
 }
 
 /** Test hash: FNV-1a over the bytes, hex. */
-export function fnvHash(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
+export { fnv1a as fnvHash } from '../../../core/hash.ts';
 
 /** Compresses Δ with a fresh EF buffer and encodes it. */
 export function encodeDelta(delta: Float32Array, cfg: SparseLocoConfig = denseCfg): Uint8Array {
