@@ -16,6 +16,8 @@
 import { ConfigError } from '../core/errors.ts';
 import type { ParamLayout } from '../core/layout.ts';
 import type { Rng } from '../core/rng.ts';
+import { createAdamWState } from '../core/optim/adamw.ts';
+import type { AdamWState } from '../core/optim/adamw.ts';
 
 /** Which data `evaluate` averages the loss over: the held-out set, or the union of some shards. */
 export type EvalData = 'heldout' | { readonly shards: readonly number[] };
@@ -172,4 +174,27 @@ export function validateEvalData(numShards: number, data: EvalData): void {
 /** Throws {@link ConfigError} unless `peerId` is a non-negative safe integer. */
 export function validatePeerId(peerId: number): void {
   if (!Number.isSafeInteger(peerId) || peerId < 0) throw new ConfigError('peerId', peerId, 'must be an integer ≥ 0');
+}
+
+/** A backend's two per-peer operations; `state` is that peer's AdamW state (kept across rounds). */
+export interface PeerOperations {
+  runInnerLoop(peerId: number, state: AdamWState, request: InnerLoopRequest): InnerLoopResult;
+  computeGradient(peerId: number, request: GradientRequest): GradientResult;
+}
+
+/**
+ * The {@link PeerTrainer} every backend hands out: the peer's own AdamW state (SPEC.md §1: not
+ * reset between rounds) bound to the backend's operations.
+ */
+export function createPeerTrainer(peerId: number, paramCount: number, ops: PeerOperations): PeerTrainer {
+  validatePeerId(peerId);
+  const state = createAdamWState(paramCount);
+  return {
+    peerId,
+    get optimizerSteps() {
+      return state.step;
+    },
+    runInnerLoop: (request) => ops.runInnerLoop(peerId, state, request),
+    computeGradient: (request) => ops.computeGradient(peerId, request),
+  };
 }

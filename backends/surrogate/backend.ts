@@ -10,10 +10,10 @@
  * trainer owns only its AdamW moments.
  */
 import { ConfigError } from '../../core/errors.ts';
-import { adamwStep, createAdamWState, lrAt, resolveAdamWConfig, resolveLrSchedule } from '../../core/optim/adamw.ts';
+import { adamwStep, lrAt, resolveAdamWConfig, resolveLrSchedule } from '../../core/optim/adamw.ts';
 import type { AdamWConfig, AdamWState, LrScheduleConfig } from '../../core/optim/adamw.ts';
 import type { Rng } from '../../core/rng.ts';
-import { validateEvalData, validateGradientRequest, validateInnerLoopRequest, validateParams, validatePeerId } from '../backend.ts';
+import { createPeerTrainer, validateEvalData, validateGradientRequest, validateInnerLoopRequest, validateParams, validatePeerId } from '../backend.ts';
 import type { EvalData, GradientRequest, GradientResult, InnerLoopRequest, InnerLoopResult, PeerTrainer, TrainingBackend } from '../backend.ts';
 import { createSyntheticDataset, drawBatch, resolveSyntheticDataConfig } from '../data.ts';
 import { peerDataRng } from '../../core/protocol/shards.ts';
@@ -178,16 +178,7 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
       return initMlpParams(model, paramRng);
     },
     createTrainer(peerId): PeerTrainer {
-      validatePeerId(peerId);
-      const state = createAdamWState(layout.size);
-      return {
-        peerId,
-        get optimizerSteps() {
-          return state.step;
-        },
-        runInnerLoop: (request) => runInnerLoop(peerId, state, request),
-        computeGradient: (request) => computeGradient(peerId, request),
-      };
+      return createPeerTrainer(peerId, layout.size, { runInnerLoop, computeGradient });
     },
     evaluate(params, data: EvalData) {
       validateParams(layout, params);

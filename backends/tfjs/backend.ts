@@ -14,11 +14,11 @@
  * `heldoutWindows` of the held-out text, or the first `shardEvalWindows` of each requested shard.
  */
 import { ConfigError } from '../../core/errors.ts';
-import { adamwStep, createAdamWState, lrAt, resolveAdamWConfig, resolveLrSchedule } from '../../core/optim/adamw.ts';
+import { adamwStep, lrAt, resolveAdamWConfig, resolveLrSchedule } from '../../core/optim/adamw.ts';
 import type { AdamWConfig, AdamWState, LrScheduleConfig } from '../../core/optim/adamw.ts';
 import { peerDataRng } from '../../core/protocol/shards.ts';
 import type { Rng } from '../../core/rng.ts';
-import { validateEvalData, validateGradientRequest, validateInnerLoopRequest, validateParams, validatePeerId } from '../backend.ts';
+import { createPeerTrainer, validateEvalData, validateGradientRequest, validateInnerLoopRequest, validateParams } from '../backend.ts';
 import type { EvalData, GradientRequest, GradientResult, InnerLoopRequest, InnerLoopResult, PeerTrainer, TrainingBackend } from '../backend.ts';
 import { drawBatch } from '../data.ts';
 import { createTextCorpus, loadTinyShakespeare } from '../corpus/corpus.ts';
@@ -215,16 +215,7 @@ export function createTfjsBackend(engine: TfjsEngine, rng: Rng, options: TfjsBac
       return initGptParams(model, layout, paramRng);
     },
     createTrainer(peerId): PeerTrainer {
-      validatePeerId(peerId);
-      const state = createAdamWState(layout.size);
-      return {
-        peerId,
-        get optimizerSteps() {
-          return state.step;
-        },
-        runInnerLoop: (request) => runInnerLoop(peerId, state, request),
-        computeGradient: (request) => computeGradient(peerId, request),
-      };
+      return createPeerTrainer(peerId, layout.size, { runInnerLoop, computeGradient });
     },
     evaluate(params, data: EvalData) {
       validateParams(layout, params);
