@@ -1,10 +1,13 @@
 /**
- * `npm run experiment <id>`: the front door. Runs an experiment on the embedded default backend
- * (simulator) and writes its results folder.
+ * `npm run experiment <id>`: the front door. Runs an experiment on the simulator (default) or, with
+ * `--backend cluster`, on real peer and validator processes with a Hardhat node and an object
+ * store (backends/cluster), and writes its results folder.
  *
  *   npm run experiment -- --list
  *   npm run experiment -- --describe churn-30pct
  *   npm run experiment churn-30pct -- --seeds 1,2 --set peers=50 --jobs 2 --out results/mine
+ *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
+ *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import type { Experiment } from './define.ts';
 import { nearestKey, parseSetFlags } from './overrides.ts';
 import { createProgress } from './progress.ts';
 import { writeResults } from './results.ts';
+import { runClusterTasks } from '../backends/cluster/tasks.ts';
 import { planRuns, runTasks, metricRows } from './runner.ts';
 import { summaryMarkdown } from './summary.ts';
 
@@ -58,6 +62,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('backend', { choices: BACKENDS, default: 'sim' as const, describe: 'where peers run' })
     .option('jobs', { type: 'number', default: availableParallelism(), describe: 'parallel runs (worker threads)' })
     .option('tiny', { type: 'boolean', default: false, describe: 'shrink every arm to a few peers and rounds (smoke test)' })
+    .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a Hardhat node on 127.0.0.1)' })
+    .option('store', { type: 'string', describe: 'cluster: object store, a folder or s3://bucket (default: under the results folder)' })
+    .option('s3-endpoint', { type: 'string', describe: 'cluster: S3-API endpoint for an s3:// store' })
+    .option('block-ms', { type: 'number', describe: 'cluster: wall ms per mined block (default 250)' })
+    .option('round-blocks', { type: 'number', describe: 'cluster: blocks per round window (default 40)' })
     .strict()
     .fail((msg, err) => {
       throw err ?? new ConfigError('command line', argv.join(' '), msg);
@@ -78,8 +87,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (args.id === undefined) throw new ConfigError('experiment', undefined, 'is required: npm run experiment <id> (see --list)');
   const exp = findExperiment(args.id);
-  if (args.backend === 'cluster') {
-    throw new ConfigError('--backend', 'cluster', 'is not available yet: the real-cluster backend (peer processes, Hardhat node, object store) arrives with issue #8; use --backend sim');
+  if (args.backend === 'sim') {
+    for (const flag of ['rpc', 'store', 's3-endpoint', 'block-ms', 'round-blocks'] as const) {
+      if (args[flag] !== undefined) throw new ConfigError(`--${flag}`, args[flag], 'is a cluster option: add --backend cluster');
+    }
   }
   if (!Number.isSafeInteger(args.jobs) || args.jobs < 1) throw new ConfigError('--jobs', args.jobs, 'must be an integer ≥ 1');
   const extra = { ...(args.tiny ? exp.tiny : {}), ...parseSetFlags(args.set) };
@@ -88,7 +99,17 @@ export async function main(argv: string[]): Promise<void> {
   const outDir = args.out ?? defaultOutDir(exp.id);
   console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${seeds.length} seed(s), ${args.jobs} job(s) → ${outDir}`);
   const progress = createProgress(tasks);
-  const outcomes = await runTasks(tasks, args.jobs, (e) => progress.update(e));
+  const outcomes = args.backend === 'cluster'
+    ? await runClusterTasks(tasks, {
+      outDir,
+      ...(args.rpc !== undefined ? { rpcUrl: args.rpc } : {}),
+      ...(args.store !== undefined ? { storeUrl: args.store } : {}),
+      ...(args['s3-endpoint'] !== undefined ? { s3Endpoint: args['s3-endpoint'] } : {}),
+      ...(args['block-ms'] !== undefined ? { blockTimeMs: args['block-ms'] } : {}),
+      ...(args['round-blocks'] !== undefined ? { roundLength: args['round-blocks'] } : {}),
+      onRow: (task, row) => progress.update({ task, row }),
+    })
+    : await runTasks(tasks, args.jobs, (e) => progress.update(e));
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
   const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: extra, sweep: SWEEPS.get(exp.id) });

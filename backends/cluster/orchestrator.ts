@@ -1,0 +1,381 @@
+/**
+ * The real-cluster backend's front: `runCluster(config)` runs one experiment config on real
+ * processes and returns what `runSimulation` returns (rows, final params hash, held-out loss), so
+ * an experiment switches backend by a flag. It
+ *   1. starts a Hardhat node on 127.0.0.1 (or uses `rpcUrl`) and deploys the Coordinator
+ *      (account 0 deploys, account 1 validates, accounts 2 … P + 1 are the peers);
+ *   2. opens the store (a folder under `workDir` by default, or `storeUrl`, e.g. s3://bucket) and
+ *      writes the config and the deployment there;
+ *   3. forks the validator and P peer processes, waits until every peer has registered, and writes
+ *      the run plan (start round, rosters and crashes from the experiment's churn model);
+ *   4. runs the block clock (block-clock.ts) and applies churn: a peer absent from the next round
+ *      is killed once it has synced, a present one that is not running is started when the
+ *      previous round is finalised (it catches up from the store), a crash is a SIGKILL when the
+ *      peer says it has trained;
+ *   5. when the validator has finalised the last round and the peers are done, stops everything
+ *      (no process or port outlives the call) and builds the metric rows from the reports.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deployCoordinator, deploymentToJson } from '../../chain/deploy.ts';
+import { HARDHAT_MNEMONIC, devWallets, startHardhatNode } from '../../chain/devnet.ts';
+import type { LocalNode } from '../../chain/devnet.ts';
+import { createEvmChainClient } from '../../chain/evm-client.ts';
+import { httpTransport } from '../../chain/transport.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { resolveSimConfig } from '../../sim/config.ts';
+import type { SimConfigInput } from '../../sim/config.ts';
+import type { SimResult } from '../../sim/run.ts';
+import { parseStoreUrl, withRetry } from '../store/index.ts';
+import type { ObjectStore } from '../store/index.ts';
+import type { CoordinatorReader } from '../../chain/types.ts';
+import { startBlockClock } from './block-clock.ts';
+import { sleep } from './chain-wait.ts';
+import type { BlockClock } from './block-clock.ts';
+import { ClusterError } from './errors.ts';
+import type { FaultPlan } from './faults.ts';
+import type { ChildMessage } from './node-context.ts';
+import { churnSchedule, chainRoundOf, windowOf } from './plan.ts';
+import type { ClusterPlan } from './plan.ts';
+import { forkChild, stopAll } from './processes.ts';
+import type { ChildHandle } from './processes.ts';
+import { assertClusterMethod } from './replica.ts';
+import type { ValidatorRoundReport } from './reports.ts';
+import { collectRows } from './rows.ts';
+import type { ClusterRoundRow } from './rows.ts';
+import { CONFIG_KEY, DEPLOYMENT_KEY, PLAN_KEY, getJsonOrNull, putJson, validatorReportKey } from './store-keys.ts';
+
+/** Hardhat funds the first 20 accounts of its mnemonic: deployer + validator + 18 peers. */
+const FUNDED_ACCOUNTS = 20;
+
+/** Where and how the cluster runs. Every field has a loopback default. */
+export interface ClusterOptions {
+  /** JSON-RPC URL of an EVM node whose accounts `mnemonic` funds; default: a Hardhat node started here. */
+  readonly rpcUrl?: string;
+  /** Store URL (folder path, file:///path or s3://bucket); default `<workDir>/store`. Must hold no earlier run. */
+  readonly storeUrl?: string;
+  /** S3-API endpoint for an s3:// store (e.g. http://127.0.0.1:4568 for s3rver). */
+  readonly s3Endpoint?: string;
+  /** Folder for the default store; default a fresh temp folder (kept, for inspection). */
+  readonly workDir?: string;
+  /** Wall ms per mined block (default 250). */
+  readonly blockTimeMs?: number;
+  /** Blocks per round window (default 40: 10 s per window at the default block time, less when everyone is in early). */
+  readonly roundLength?: number;
+  /** Checkpoint every this many global steps (default the config's catchUp.checkpointEvery). */
+  readonly checkpointEvery?: number;
+  /** Mnemonic of the funded dev accounts (default Hardhat's). */
+  readonly mnemonic?: string;
+  /** Wall-clock limit of the whole run, ms (default 30 min). */
+  readonly timeoutMs?: number;
+  /** Receives progress and child-process log lines. */
+  readonly log?: (line: string) => void;
+  /** Faults for the loopback tests. */
+  readonly faults?: ClusterFaults;
+  /**
+   * Peer processes started here (default: all `peers`). The others join from other hosts with the
+   * peer command (node-context.ts); the plan is written once `peers` identities are registered.
+   * Churn kills and restarts only local peers; remote ones follow the plan's rosters themselves.
+   */
+  readonly localPeers?: number;
+  /** Address and port of the Hardhat node started here (default 127.0.0.1, a free port). */
+  readonly nodeHost?: string;
+  readonly nodePort?: number;
+  /** Called once the chain and store are set up, with what a peer on another host needs to join. */
+  readonly onReady?: (info: { readonly rpcUrl: string; readonly storeUrl: string; readonly coordinator: string }) => void;
+}
+
+/** Scripted faults (tests). */
+export interface ClusterFaults {
+  /** Peers SIGKILLed after training, before upload (added to the churn model's crashes). */
+  readonly killPeers?: readonly { readonly round: number; readonly uid: number }[];
+  /** SIGKILL the validator once it has fetched this round's objects, then start a new one. */
+  readonly restartValidatorAtRound?: number;
+  /** Injected in every peer process (CLUSTER_FAULTS). */
+  readonly peer?: FaultPlan;
+  /** Injected in the validator process. */
+  readonly validator?: FaultPlan;
+}
+
+/** A cluster run's outcome: the simulator's result shape, plus where it ran. */
+export interface ClusterResult extends SimResult {
+  readonly rows: readonly ClusterRoundRow[];
+  readonly plan: ClusterPlan;
+  readonly storeUrl: string;
+  readonly rpcUrl: string;
+  /** Every process started (peers and validator), for leak checks. */
+  readonly pids: readonly number[];
+  /** Wall seconds of the whole run, setup included. */
+  readonly wallS: number;
+}
+
+/**
+ * Runs `config` on a real cluster on this host.
+ *
+ * @throws {ConfigError} for a config the cluster cannot run; {@link ClusterError} when a process
+ *   fails or the run exceeds its time limit.
+ * @example
+ * const result = await runCluster({ ...cfg, backend: { kind: 'surrogate' } }, { blockTimeMs: 100 });
+ * result.rows[0].trainS; // wall seconds
+ */
+export async function runCluster(config: SimConfigInput, options: ClusterOptions = {}): Promise<ClusterResult> {
+  const t0 = Date.now();
+  const cfg = resolveSimConfig(config);
+  assertClusterMethod(cfg);
+  const blockTimeMs = positiveInt('blockTimeMs', options.blockTimeMs ?? 250);
+  const roundLength = positiveInt('roundLength', options.roundLength ?? 40);
+  const checkpointEvery = positiveInt('checkpointEvery', options.checkpointEvery ?? cfg.catchUp.checkpointEvery);
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+  const log = options.log ?? (() => {});
+  if (options.rpcUrl === undefined && cfg.peers + 2 > FUNDED_ACCOUNTS) {
+    throw new ConfigError('peers', cfg.peers, `must be ≤ ${FUNDED_ACCOUNTS - 2} on the local Hardhat node (it funds ${FUNDED_ACCOUNTS} accounts: deployer, validator, peers)`);
+  }
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'sparseloco-cluster-'));
+  const storeUrl = options.storeUrl ?? join(workDir, 'store');
+  const store: ObjectStore = withRetry(parseStoreUrl(storeUrl, options.s3Endpoint === undefined ? {} : { s3Endpoint: options.s3Endpoint }), { attempts: 6, backoffMs: 50 });
+  if ((await getJsonOrNull(store, PLAN_KEY)) !== null) throw new ConfigError('storeUrl', storeUrl, 'already holds a run (cluster/plan.json): use an empty store');
+
+  const children = new Set<ChildHandle>();
+  const pids: number[] = [];
+  let node: LocalNode | undefined;
+  let clock: BlockClock | undefined;
+  try {
+    if (options.rpcUrl === undefined) node = await startHardhatNode({ hostname: options.nodeHost ?? '127.0.0.1', port: options.nodePort ?? 0 });
+    const rpcUrl = options.rpcUrl ?? node!.url;
+    const transport = httpTransport(rpcUrl);
+    const [owner, validatorWallet, ...peerWallets] = devWallets(options.mnemonic ?? HARDHAT_MNEMONIC, cfg.peers + 2);
+    const deployment = await deployCoordinator({
+      transport,
+      wallet: owner!,
+      config: { minStake: 10n ** 18n, unbondingBlocks: 10n, roundLength: BigInt(roundLength), maxSelected: cfg.peers, rewardPerRound: 0n },
+      validators: [validatorWallet!.address],
+    });
+    const reader = createEvmChainClient({ transport, address: deployment.address, wallet: owner! });
+    await putJson(store, CONFIG_KEY, cfg);
+    await store.put(DEPLOYMENT_KEY, new TextEncoder().encode(deploymentToJson(deployment, node ? 'localhost' : 'custom')));
+    log(`coordinator ${deployment.address} at ${rpcUrl}, store ${storeUrl}`);
+    options.onReady?.({ rpcUrl, storeUrl, coordinator: deployment.address });
+
+    const nodeArgs = ['--rpc', rpcUrl, '--store', storeUrl, ...(options.s3Endpoint === undefined ? [] : ['--s3-endpoint', options.s3Endpoint])];
+    const run = new RunState();
+    const faultEnv = (plan: FaultPlan | undefined): Record<string, string> => (plan === undefined ? {} : { CLUSTER_FAULTS: JSON.stringify(plan) });
+    const peerByUid = new Map<number, ChildHandle>();
+    const walletOfUid = new Map<number, number>();
+    let plan: ClusterPlan | null = null;
+    let validator: ChildHandle;
+
+    const watch = (child: ChildHandle): ChildHandle => {
+      children.add(child);
+      pids.push(child.pid);
+      void child.exited.then((code) => {
+        if (code !== 0 && !child.killedOnPurpose()) run.fail(new ClusterError('process-exit', `${child.name} exited with code ${code}:\n${child.stderrTail()}`));
+      });
+      return child;
+    };
+    const startPeer = (walletIndex: number): ChildHandle => {
+      const child = watch(forkChild({ name: `peer-w${walletIndex}`, role: 'peer', args: nodeArgs, key: peerWallets[walletIndex]!.privateKey, env: faultEnv(options.faults?.peer), onMessage: onPeerMessage, log }));
+      return child;
+    };
+    const startValidator = (): ChildHandle =>
+      watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, env: faultEnv(options.faults?.validator), onMessage: onValidatorMessage, log }));
+
+    function onPeerMessage(this: void, m: ChildMessage): void {
+      if (m.kind === 'ready' && m.uid !== null) run.peerReady(m.uid);
+      if (m.kind !== 'phase' || m.uid === null || plan === null) return;
+      const next = m.round + 1;
+      if (m.phase === 'trained' && plan.crashes[m.round]!.includes(m.uid)) {
+        log(`round ${m.round}: crash peer ${m.uid} after training`);
+        peerByUid.get(m.uid)?.kill();
+      } else if (m.phase === 'synced' && next < plan.rounds && !plan.rosters[next]!.includes(m.uid)) {
+        log(`round ${next}: peer ${m.uid} leaves`);
+        peerByUid.get(m.uid)?.kill();
+      }
+    }
+    function onValidatorMessage(this: void, m: ChildMessage): void {
+      if (m.kind === 'done') run.validatorDone();
+      if (m.kind !== 'phase' || plan === null) return;
+      if (m.phase === 'fetched' && options.faults?.restartValidatorAtRound === m.round && !run.validatorRestarted) {
+        run.validatorRestarted = true;
+        log(`round ${m.round}: restarting the validator mid-round`);
+        validator.kill();
+        validator = startValidator();
+      }
+      if (m.phase === 'finalised') {
+        log(`round ${m.round} finalised`);
+        const next = m.round + 1;
+        if (next >= plan.rounds) return;
+        for (const uid of plan.rosters[next]!) {
+          if (!walletOfUid.has(uid)) continue; // a peer on another host runs itself
+          const running = peerByUid.get(uid);
+          if (running !== undefined && !running.hasExited()) continue;
+          log(`round ${next}: peer ${uid} (re)joins`);
+          peerByUid.set(uid, startPeer(walletOfUid.get(uid)!));
+        }
+      }
+    }
+
+    const localPeers = options.localPeers ?? cfg.peers;
+    if (!Number.isSafeInteger(localPeers) || localPeers < 0 || localPeers > cfg.peers) throw new ConfigError('localPeers', localPeers, `must be an integer in [0, peers = ${cfg.peers}]`);
+    validator = startValidator();
+    const startup = peerWallets.slice(0, localPeers).map((_, i) => startPeer(i));
+    // Uids are assigned by the chain in registration order: map them back to wallets.
+    await run.race(run.allPeersReady(localPeers), timeoutMs);
+    await run.race(waitForRegistrations(reader, cfg.peers, log), timeoutMs);
+    for (let i = 0; i < localPeers; i++) {
+      const uid = await reader.uidOf({ account: peerWallets[i]!.address });
+      walletOfUid.set(uid, i);
+      peerByUid.set(uid, startup[i]!);
+    }
+
+    const schedule = churnSchedule(cfg);
+    const crashes = schedule.crashes.map((c, round) => [...new Set([...c, ...(options.faults?.killPeers ?? []).filter((k) => k.round === round).map((k) => k.uid)])].sort((a, b) => a - b));
+    plan = {
+      startRound: Number(await reader.currentRound()) + 1,
+      rounds: cfg.rounds,
+      rosters: schedule.rosters,
+      crashes,
+      checkpointEvery,
+      roundLength,
+      genesisBlock: Number(deployment.deployBlock),
+    };
+    const fixedPlan = plan;
+    for (const [uid, child] of peerByUid) if (!fixedPlan.rosters[0]!.includes(uid)) child.kill();
+    await putJson(store, PLAN_KEY, plan);
+    const startedAtMs = Date.now();
+    log(`plan written: ${cfg.rounds} rounds from chain round ${plan.startRound}, ${roundLength} blocks × ${blockTimeMs} ms`);
+
+    clock = startBlockClock({
+      transport,
+      chain: reader,
+      blockTimeMs,
+      onError: (error) => log(`clock: ${String(error)}`),
+      fastForwardTo: async (block) => {
+        const w0 = windowOf(fixedPlan, 0);
+        if (block < w0.firstBlock) return w0.firstBlock;
+        const round = Number((block - w0.firstBlock) / BigInt(roundLength));
+        if (round >= fixedPlan.rounds) return null;
+        const expected = fixedPlan.rosters[round]!.filter((uid) => !fixedPlan.crashes[round]!.includes(uid)).length;
+        const commits = await reader.commitCount({ round: chainRoundOf(fixedPlan, round) });
+        return commits >= expected ? windowOf(fixedPlan, round).lastBlock + 1n : null;
+      },
+    });
+
+    await run.race(run.validatorFinished(), timeoutMs - (Date.now() - t0));
+    // Peers end on their own after syncing the last round.
+    const running = [...peerByUid.values()].filter((c) => !c.hasExited());
+    await run.race(Promise.all(running.map((c) => c.exited)).then(() => undefined), 60_000);
+    await clock.stop();
+    clock = undefined;
+
+    const rows = await collectRows(store, fixedPlan, startedAtMs);
+    const last = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(cfg.rounds - 1));
+    return resultOf(rows, last, fixedPlan, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000);
+  } finally {
+    await clock?.stop();
+    await stopAll(children);
+    await node?.close();
+  }
+}
+
+/** Resolves once `count` peers are registered on chain (local ones already are; remote ones join). */
+async function waitForRegistrations(reader: CoordinatorReader, count: number, log: (line: string) => void): Promise<void> {
+  let last = -1n;
+  for (;;) {
+    const registered = await reader.peerCount();
+    if (registered >= BigInt(count)) return;
+    if (registered !== last) log(`waiting for peers: ${registered} of ${count} registered`);
+    last = registered;
+    await sleep(200);
+  }
+}
+
+/** The simulator-shaped result of a finished run. */
+function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, plan: ClusterPlan, storeUrl: string, rpcUrl: string, pids: number[], wallS: number): ClusterResult {
+  let bytesUp = 0;
+  let bytesDown = 0;
+  let finalisedRounds = 0;
+  for (const r of rows) {
+    bytesUp += r.bytesUpTotal;
+    bytesDown += r.bytesDownTotal;
+    if (r.status === 'finalised') finalisedRounds++;
+  }
+  return {
+    rows,
+    finalParamsHash: last?.paramsFnv ?? '',
+    finalHeldoutLoss: last?.heldoutLoss ?? Number.NaN,
+    totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: 0, co2eKg: 0, finalisedRounds, skippedRounds: rows.length - finalisedRounds },
+    backend: { name: last?.backendName ?? 'unknown', engine: (last?.engine ?? null) as SimResult['backend']['engine'] },
+    plan,
+    storeUrl,
+    rpcUrl,
+    pids,
+    wallS,
+  };
+}
+
+/** The run's shared progress: readiness, the validator's end, and the first fatal error. */
+class RunState {
+  validatorRestarted = false;
+  #ready = new Set<number>();
+  #readyWaiters: (() => void)[] = [];
+  #validatorDone = false;
+  #doneWaiters: (() => void)[] = [];
+  #failure: Error | null = null;
+  #failWaiters: ((e: Error) => void)[] = [];
+
+  peerReady(uid: number): void {
+    this.#ready.add(uid);
+    for (const w of this.#readyWaiters) w();
+  }
+  allPeersReady(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.#ready.size >= count) resolve();
+      };
+      this.#readyWaiters.push(check);
+      check();
+    });
+  }
+  validatorDone(): void {
+    this.#validatorDone = true;
+    for (const w of this.#doneWaiters) w();
+  }
+  validatorFinished(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#validatorDone) resolve();
+      else this.#doneWaiters.push(resolve);
+    });
+  }
+  fail(error: Error): void {
+    if (this.#failure !== null) return;
+    this.#failure = error;
+    for (const w of this.#failWaiters) w(error);
+  }
+  /** Resolves with `p`, or rejects on the first process failure or after `ms` wall ms. */
+  race<T>(p: Promise<T>, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#failure !== null) return reject(this.#failure);
+      const timer = setTimeout(() => reject(new ClusterError('timeout', `cluster run exceeded its time limit (${ms} ms)`)), Math.max(0, ms));
+      this.#failWaiters.push((e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      p.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+}
+
+function positiveInt(key: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(key, value, 'must be an integer ≥ 1');
+  return value;
+}

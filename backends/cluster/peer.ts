@@ -1,0 +1,171 @@
+/**
+ * A peer process: registers and stakes with its own key, then for each round of the plan waits for
+ * the window, trains H inner steps from the global params (the tfjs GPT or the surrogate, as the
+ * experiment says), encodes with the communicator, uploads to the store under
+ * `updateKey(round, uid)`, commits the message's sha256 on chain, waits for `RoundFinalised`,
+ * downloads the selected messages and applies them in ascending uid order — after which its params
+ * must hash to the validator's aggregate hash, or it stops with a 'diverged' error.
+ *
+ * A (re)started peer first catches up from the newest checkpoint plus the finalised rounds after
+ * it. Its error-feedback buffer and AdamW state live only as long as the process: a restarted
+ * peer starts both fresh (the simulator keeps them across absences, so runs with churn agree with
+ * the simulator in distribution, not in bits).
+ *
+ *   npx tsx backends/cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
+ */
+import { performance } from 'node:perf_hooks';
+import { ChainRevertError } from '../../chain/errors.ts';
+import type { ChainClient } from '../../chain/types.ts';
+import type { PeerMessage } from '../../core/baselines/index.ts';
+import { assignShards, updateKey } from '../../core/protocol/index.ts';
+import { fnv1a } from '../../sim/metrics.ts';
+import { waitForBlock, waitForFinalised } from './chain-wait.ts';
+import { paramBytes, sha256Hex, storageKeyBytes32 } from './hashes.ts';
+import { notifyParent, openNode, parseNodeArgs, readPlan, runMain } from './node-context.ts';
+import type { NodeContext } from './node-context.ts';
+import { chainRoundOf, windowOf } from './plan.ts';
+import type { ClusterPlan } from './plan.ts';
+import type { PeerRoundReport } from './reports.ts';
+import { createReplica } from './replica.ts';
+import type { Replica } from './replica.ts';
+import { peerReportKey, putJson } from './store-keys.ts';
+import { applyFinalisedRound, catchUp } from './sync.ts';
+
+/** This peer's uid: the live identity of its account, registering (with the minimum stake) if it has none. */
+export async function ensureRegistered(chain: ChainClient): Promise<number> {
+  if (await chain.isRegistered({ account: chain.account })) return chain.uidOf({ account: chain.account });
+  const { minStake } = await chain.config();
+  return (await chain.register({ stake: minStake })).uid;
+}
+
+/** Wall seconds since `t0` (performance.now() ms). */
+const since = (t0: number): number => (performance.now() - t0) / 1000;
+
+/** What one round's training and submission produced. */
+interface Submitted {
+  readonly own: PeerMessage | null;
+  readonly uploadedBytes: number; // bytes put in the store (on time or not)
+  readonly missed: string | null;
+  readonly trainS: number;
+  readonly compressS: number;
+  readonly uploadS: number;
+  readonly commitS: number;
+  readonly tokens: number;
+  readonly trainLoss: number | null;
+}
+
+/** Runs the peer until the plan's last round is synced. */
+export async function runPeer(ctx: NodeContext): Promise<void> {
+  const replica = await createReplica(ctx.cfg);
+  const uid = await ensureRegistered(ctx.chain);
+  notifyParent({ kind: 'ready', role: 'peer', uid });
+  const plan = await readPlan(ctx.store);
+  const trainer = replica.backend.createTrainer(uid);
+  const commState = replica.comm.createPeerState();
+  const deltaOut = new Float32Array(replica.backend.layout.size);
+
+  let t0 = performance.now();
+  const caught = await catchUp(replica, ctx.store, ctx.chain, plan);
+  let catchUpS = since(t0);
+  let catchUpBytes = caught.bytes;
+
+  for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
+    const window = windowOf(plan, round);
+    await waitForBlock(ctx.chain, window.firstBlock);
+    const inRoster = plan.rosters[round]!.includes(uid);
+    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut) : null;
+
+    t0 = performance.now();
+    const finalised = await waitForFinalised(ctx.chain, chainRoundOf(plan, round), window.lastBlock + 1n);
+    const waitS = since(t0);
+    t0 = performance.now();
+    const applied = await applyFinalisedRound(replica, ctx.store, round, finalised, submitted?.own ?? undefined);
+    const syncS = since(t0);
+    if (submitted === null) {
+      // Not this peer's round (it was restarted before its next one): the sync is catch-up.
+      catchUpS += waitS + syncS;
+      catchUpBytes += applied.bytesDown;
+      continue;
+    }
+    const report: PeerRoundReport = {
+      round,
+      uid,
+      committed: submitted.missed === null,
+      missed: submitted.missed,
+      catchUpS,
+      trainS: submitted.trainS,
+      compressS: submitted.compressS,
+      uploadS: submitted.uploadS,
+      commitS: submitted.commitS,
+      waitS,
+      syncS,
+      bytesUp: submitted.uploadedBytes,
+      bytesDown: applied.bytesDown,
+      catchUpBytes,
+      tokens: submitted.tokens,
+      trainLoss: submitted.trainLoss,
+      paramsFnv: fnv1a(paramBytes(replica.params)),
+      paramsMatch: true, // applyFinalisedRound throws 'diverged' otherwise
+    };
+    await putJson(ctx.store, peerReportKey(round, uid), report);
+    notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'synced' });
+    catchUpS = 0;
+    catchUpBytes = 0;
+  }
+  notifyParent({ kind: 'done', role: 'peer' });
+}
+
+/** Trains H steps on this round's shards, encodes, uploads and commits (if the window is still open). */
+async function trainAndSubmit(
+  ctx: NodeContext,
+  replica: Replica,
+  plan: ClusterPlan,
+  round: number,
+  uid: number,
+  trainer: ReturnType<Replica['backend']['createTrainer']>,
+  commState: unknown,
+  deltaOut: Float32Array,
+): Promise<Submitted> {
+  const window = windowOf(plan, round);
+  const none = { own: null, uploadedBytes: 0, trainS: 0, compressS: 0, uploadS: 0, commitS: 0, tokens: 0, trainLoss: null };
+  if ((await ctx.chain.blockNumber()) > window.lastBlock) return { ...none, missed: 'window-closed' };
+  const roster = plan.rosters[round]!;
+  const shards = assignShards({ seed: ctx.cfg.seed, round, activePeers: roster, numShards: replica.backend.numShards, shardsPerPeer: ctx.cfg.shardsPerPeer }).get(uid)!;
+
+  let t0 = performance.now();
+  const result = trainer.runInnerLoop({ params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
+  const trainS = since(t0);
+  notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
+  if (plan.crashes[round]!.includes(uid)) await crashHere();
+
+  t0 = performance.now();
+  const bytes = replica.comm.encode(commState, result.delta);
+  const compressS = since(t0);
+  const key = updateKey(round, uid);
+  t0 = performance.now();
+  await ctx.store.put(key, bytes);
+  const uploadS = since(t0);
+  t0 = performance.now();
+  let missed: string | null = null;
+  try {
+    await ctx.chain.commit({ round: chainRoundOf(plan, round), updateHash: sha256Hex(bytes), storageKey: storageKeyBytes32(key) });
+  } catch (error) {
+    // Mined after the window: the message is late (its bytes were still uploaded, as in the simulator).
+    if (!(error instanceof ChainRevertError && error.errorName === 'RoundCommitmentsWindowClosed')) throw error;
+    missed = 'window-closed';
+  }
+  const commitS = since(t0);
+  if (missed === null) notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'committed' });
+  return { own: missed === null ? { peerUid: uid, bytes } : null, uploadedBytes: bytes.length, missed, trainS, compressS, uploadS, commitS, tokens: result.tokens, trainLoss: result.meanLoss };
+}
+
+/**
+ * A planned crash (churn.crash): after training, before upload. Forked by an orchestrator, the peer
+ * holds here until it is killed, so the crash point is exact; run by hand, it exits itself.
+ */
+function crashHere(): Promise<never> {
+  if (process.send === undefined) process.exit(3);
+  return new Promise<never>(() => {});
+}
+
+if (process.argv[1]?.endsWith('peer.ts')) runMain('peer', async () => runPeer(await openNode(parseNodeArgs(process.argv.slice(2)))));

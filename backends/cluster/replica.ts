@@ -1,0 +1,62 @@
+/**
+ * One node's copy of the run's model, built exactly as `runSimulation` builds it (sim/run.ts): the
+ * backend from `createRng(seed).fork('backend')`, θ⁰ from the 'init' fork, the communicator from
+ * `optim`. Every peer process and the validator build one, so the first round starts from the same
+ * bits on every node and in the simulator; `apply` then keeps them identical round after round.
+ */
+import { createCommunicator, validateCommunicatorConfig } from '../../core/baselines/index.ts';
+import type { Communicator } from '../../core/baselines/index.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { createRng } from '../../core/rng.ts';
+import type { TrainingBackend } from '../backend.ts';
+import type { SimConfig } from '../../sim/config.ts';
+import { prepareBackend } from '../../sim/run.ts';
+import type { EngineName } from '../tfjs/engine.ts';
+
+/** A node's model state. `params` and `shared` are MUTATED by each applied round. */
+export interface Replica {
+  readonly cfg: SimConfig;
+  readonly backend: TrainingBackend;
+  /** The tfjs engine running the model; null for the surrogate. */
+  readonly engine: EngineName | null;
+  readonly comm: Communicator;
+  /** The global params this node holds. */
+  readonly params: Float32Array;
+  readonly shared: unknown;
+}
+
+/**
+ * Builds the replica for a resolved config (selects the tfjs engine when the backend is tfjs).
+ *
+ * @throws {ConfigError} for a method the cluster does not run (only SparseLoCo: its outer step has
+ *   no state beyond the params, so a checkpoint of the params is a full checkpoint).
+ * @example const replica = await createReplica(resolveSimConfig(input));
+ */
+export async function createReplica(cfg: SimConfig): Promise<Replica> {
+  assertClusterMethod(cfg);
+  const root = createRng(cfg.seed);
+  const prepared = await prepareBackend(cfg.backend);
+  const backend = prepared.create(root.fork('backend'));
+  validateCommunicatorConfig(backend.layout, cfg.optim, 'optim');
+  if (cfg.shardsPerPeer > backend.numShards) throw new ConfigError('shardsPerPeer', cfg.shardsPerPeer, `must be ≤ the backend's numShards (${backend.numShards})`);
+  const comm = createCommunicator(backend.layout, cfg.optim);
+  return { cfg, backend, engine: prepared.engine, comm, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
+}
+
+/** Resets `replica.params` to θ⁰ (a fresh node before any finalised round). */
+export function initialParams(cfg: SimConfig, backend: TrainingBackend): Float32Array {
+  return backend.initParams(createRng(cfg.seed).fork('init'));
+}
+
+/**
+ * Throws unless the cluster can run `cfg`: SparseLoCo (cadence 'round', stateless outer step), no
+ * adversaries or defence (the cluster's validator selects all valid messages), no scripted joins.
+ */
+export function assertClusterMethod(cfg: SimConfig): void {
+  if (cfg.optim.method !== 'sparseloco') {
+    throw new ConfigError('optim.method', cfg.optim.method, 'must be "sparseloco" on the cluster (checkpoints hold params only; other methods carry outer-optimiser state)');
+  }
+  if (cfg.adversaries.length > 0) throw new ConfigError('adversaries', cfg.adversaries.length, 'must be empty on the cluster (simulated attacks only)');
+  if (cfg.defence.kind !== 'none') throw new ConfigError('defence.kind', cfg.defence.kind, 'must be "none" on the cluster (the validator selects every valid message)');
+  if (cfg.churn.joins !== undefined) throw new ConfigError('churn.joins', cfg.churn.joins.kind, 'is not supported on the cluster yet (peers are the registered processes)');
+}
