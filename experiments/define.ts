@@ -17,6 +17,7 @@
 import { ConfigError } from '../core/errors.ts';
 import { resolveSimConfig } from '../sim/config.ts';
 import type { SimConfigInput } from '../sim/config.ts';
+import { resolveFileInputs } from './inputs.ts';
 import { applyOverrides } from './overrides.ts';
 import type { Overrides } from './overrides.ts';
 import type { MetricRow } from './runner.ts';
@@ -83,7 +84,7 @@ export function defineExperiment(def: ExperimentDefinition): Experiment {
 /** The simulator input of one (arm, seed), with extra overrides (CLI `--set`, `--tiny`) applied last. */
 export function armConfig(exp: ExperimentDefinition, arm: ArmDefinition, seed: number, extra: Overrides): SimConfigInput {
   const withArm = applyOverrides({ ...exp.base, seed } as unknown as Record<string, unknown>, arm.set, `${exp.id}/${arm.name}`);
-  const config = applyOverrides(withArm, extra, '--set') as unknown as SimConfigInput;
+  const config = resolveFileInputs(applyOverrides(withArm, extra, '--set')) as unknown as SimConfigInput;
   resolveSimConfig(config); // throws a ConfigError naming the key
   return config;
 }
