@@ -44,7 +44,7 @@ function parseSeeds(text: string | undefined): number[] | undefined {
 
 /** A timestamped folder name; wall-clock use is fine here, the results themselves never contain it. */
 function defaultOutDir(id: string): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d\dZ$/, 'Z');
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-'); // 2026-11-25T21-25-05Z
   return join('results', id, stamp);
 }
 
