@@ -23,6 +23,8 @@ import { resolveSurrogateConfig } from '../backends/surrogate/backend.ts';
 import type { SurrogateOptions } from '../backends/surrogate/backend.ts';
 import type { TfjsBackendOptions } from '../backends/tfjs/backend.ts';
 import type { EngineKind } from '../backends/tfjs/engine.ts';
+import { resolveChainConfig } from './chain.ts';
+import type { SimChainConfig, SimChainInput } from './chain.ts';
 import { createChurn } from './churn.ts';
 import type { ChurnConfig } from './churn.ts';
 import { validateAdversaries } from './adversaries.ts';
@@ -89,6 +91,11 @@ export interface SimConfigInput {
   readonly adversaries?: readonly AdversaryGroup[];
   /** What the network does with the round's messages (sim/defence.ts). Default { kind: 'none' }. */
   readonly defence?: DefenceConfig;
+  /**
+   * Mirror the run onto the in-process model chain (sim/chain.ts): registrations, commits, posted
+   * results, slashes and rewards. Default on, see CHAIN_DEFAULTS; `{ enabled: false }` turns it off.
+   */
+  readonly chain?: SimChainInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -103,6 +110,7 @@ export interface SimConfig extends SimConfigInput {
   readonly closeWhenComplete: boolean;
   readonly adversaries: readonly AdversaryGroup[];
   readonly defence: DefenceConfig;
+  readonly chain: SimChainConfig;
 }
 
 /** Surrogate backend options; `kind` is optional so every pre-tfjs config keeps its meaning. */
@@ -140,7 +148,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence',
+  'adversaries', 'defence', 'chain',
 ];
 
 /**
@@ -205,7 +213,8 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   if ((adversaries.length > 0 || defence.kind !== 'none') && optimFields.method !== 'sparseloco') {
     throw new ConfigError('optim.method', optimFields.method, 'must be "sparseloco" with adversaries or a defence (they read and forge its wire format)');
   }
-  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence });
+  const chain = resolveChainConfig(input.chain ?? {}, 'chain');
+  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain });
 }
 
 /** The surrogate's own options: the `backend` section without `kind`. */

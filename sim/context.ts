@@ -11,6 +11,7 @@ import type { Rng } from '../core/rng.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
 import { catchUpCost } from './catch-up.ts';
 import type { Adversaries } from './adversaries.ts';
+import type { SimChain } from './chain.ts';
 import type { AggregateLog } from './catch-up.ts';
 import type { Churn, RoundWindow } from './churn.ts';
 import type { SimConfig } from './config.ts';
@@ -43,6 +44,8 @@ export interface SimContext {
   readonly adversaries?: Adversaries | null;
   /** The defence applied to each round's messages; absent = the communicator's own apply. */
   readonly defence?: Defence;
+  /** The run's mirror onto the model chain (sim/chain.ts); absent or null when the chain is off. */
+  readonly chain?: SimChain | null;
 }
 
 /** A present peer as the round opened for it. */
@@ -77,6 +80,11 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
   const { cfg, env, population, progress } = ctx;
   const window: RoundWindow = { round, startS: env.now, endS: env.now + cfg.windowS };
   const joined = population.admitJoins(window);
+  if (ctx.chain) {
+    ctx.chain.openRound(round);
+    // Joiners register in their join round, before any of its commits.
+    if (joined > 0) ctx.chain.register(population.peers.slice(-joined).map((p) => p.uid));
+  }
   const active = population.activeIn(window);
   const uids = active.map((a) => a.peer.uid);
   const shards = uids.length === 0

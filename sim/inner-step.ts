@@ -19,7 +19,7 @@
 import type { PeerMessage } from '../core/baselines/index.ts';
 import type { OpenedRound, SimContext } from './context.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
-import { RoundEnergy } from './metrics.ts';
+import { RoundEnergy, fnv1a } from './metrics.ts';
 import type { RoundResult } from './metrics.ts';
 import { transferSeconds } from './network.ts';
 import type { PeerLink, StoreLink } from './network.ts';
@@ -40,6 +40,9 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
   let syncTimeS = 0;
   let anyApplied = false;
   let contributors = 0;
+  /** The last step's messages and contributors: what the chain mirror commits and posts. */
+  let lastMessages: readonly PeerMessage[] = [];
+  let lastContributors: readonly number[] = [];
 
   if (participants.length === 0) {
     yield env.timeout(cfg.windowS);
@@ -74,6 +77,8 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
         for (const m of messages) if (used.has(m.peerUid)) appliedBytes += m.bytes.length;
       }
       contributors = report.contributors.length;
+      lastMessages = messages;
+      lastContributors = report.contributors;
     }
   }
 
@@ -82,6 +87,13 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
   if (anyApplied) {
     ctx.aggregates.record(round, appliedBytes);
     for (const p of participants) p.peer.syncedStep = progress.globalStep;
+  }
+  if (ctx.chain) {
+    // Synchronous methods have no window: each participant commits its last step's message, then the round closes.
+    for (const m of lastMessages) ctx.chain.commit(round, m.peerUid, fnv1a(m.bytes));
+    ctx.chain.closeRound(round);
+    const paramsHash = fnv1a(new Uint8Array(ctx.params.buffer, ctx.params.byteOffset, ctx.params.byteLength));
+    ctx.chain.finalise(round, anyApplied ? lastContributors : [], null, paramsHash, []);
   }
 
   const energy = new RoundEnergy(cfg.energy.networkKWhPerGB! * ctx.byteScale);

@@ -58,6 +58,14 @@ export interface SimRoundRow {
   readonly rewardShareAttackers?: number | null;
   /** Any NaN or ±Inf in the global params after the round's step. */
   readonly nanOccurred?: boolean;
+  /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
+  readonly chainCommits?: number;
+  /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */
+  readonly chainReverts?: string;
+  /** Rewards the posted results accrued to peers, wei (decimal string: wei overflow a double). */
+  readonly chainRewardsPaid?: string;
+  /** Rewards accrued over the run so far, wei (decimal string). */
+  readonly cumulativeChainRewardsPaid?: string;
 }
 
 /** The row fields a round loop computes itself; the rest come from {@link RunTotals}. */

@@ -27,6 +27,7 @@ import { openRound } from '../core/protocol/index.ts';
 import type { RoundState } from '../core/protocol/index.ts';
 import type { Commitment } from '../core/gauntlet/integrity.ts';
 import type { PeerUpload } from './adversaries.ts';
+import { slashedBetween } from './chain.ts';
 import type { OpenedRound, Participant, SimContext } from './context.ts';
 import { formatReasons } from './defence.ts';
 import { NORMAL } from './kernel/index.ts';
@@ -76,8 +77,12 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
       if (state.submit(p.peer.uid, { bytes: bytes.length, hash, arrivedAt: env.now }) === 'accepted') {
         arrived.set(p.peer.uid, bytes);
         arrivedAt.set(p.peer.uid, env.now);
+        ctx.chain?.commit(round, p.peer.uid, hash);
       }
       if (cfg.closeWhenComplete && state.complete && !complete.triggered) complete.succeed(undefined, CLOSE_PRIORITY);
+    } else if (upload.delivered && ctx.chain) {
+      // A late upload still commits: the chain's window for `round` has closed, so it reverts.
+      ctx.chain.commit(round, p.peer.uid, planned.committedHash ?? fnv1a(bytes));
     }
   }
   /** Fires when every active peer's message is in (only used with closeWhenComplete). */
@@ -98,8 +103,10 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
 
   const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
   yield cfg.closeWhenComplete ? env.anyOf([windowEnd, complete]) : windowEnd;
+  ctx.chain?.closeRound(round);
   const globalStepBefore = progress.globalStep;
   const { selected } = state.close(env.now);
+  const gauntletBefore = ctx.chain && ctx.defence?.config.kind === 'gauntlet' ? ctx.defence.gauntletState : null;
   ctx.adversaries?.endRound(arrived); // next round's copycats fall back to this round's messages
   const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: arrived.get(s.peerUid)! }));
   const defended = ctx.defence
@@ -126,6 +133,11 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const status = state.finalise(env.now, report, { wire: downloads.map((d) => ({ uploadBytes: 0, downloadBytes: d })) });
   progress.record(state.outcome());
   if (status === 'finalised') ctx.aggregates.record(round, allAppliedBytes);
+  if (ctx.chain) {
+    const slashed = gauntletBefore === null ? [] : slashedBetween(gauntletBefore, ctx.defence!.gauntletState);
+    const paramsHash = fnv1a(new Uint8Array(ctx.params.buffer, ctx.params.byteOffset, ctx.params.byteLength));
+    ctx.chain.finalise(round, status === 'finalised' ? report.contributors : [], defended?.weights ?? null, paramsHash, slashed);
+  }
   let syncTimeS = 0;
   downloads.forEach((d, i) => {
     syncTimeS = Math.max(syncTimeS, transferSeconds(d, syncing[i]!.peer.link, store, 'download'));

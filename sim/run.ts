@@ -8,7 +8,10 @@
  * Each round: open it (context.ts: joins admitted, present peers found, shards dealt, stale and
  * new peers' catch-up charged), run it with the method's cadence — round-cadence.ts for DiLoCo and
  * SparseLoCo (the window protocol), inner-step.ts for DDP and DeMo (H synchronous steps) — then
- * complete its row with energy and cumulative figures (metrics.ts).
+ * complete its row with energy and cumulative figures (metrics.ts). With `chain.enabled` (the
+ * default) the run is mirrored onto the in-process model chain (chain.ts): peers register and
+ * commit, the validator posts each round's results and slashes; rows gain the chain columns and
+ * the result a chain summary. The mirror never feeds back, so every other figure is unchanged.
  *
  * Random streams (all forks of `createRng(seed)`): 'net' (links, transfer loss), 'churn', 'backend'
  * (data, batches), 'init' (θ⁰), 'compute' (per-peer step time and device class). Same (config,
@@ -28,6 +31,8 @@ import { createSurrogateBackend } from '../backends/surrogate/backend.ts';
 import type { EngineName } from '../backends/tfjs/engine.ts';
 import { createAdversaries } from './adversaries.ts';
 import { AggregateLog } from './catch-up.ts';
+import { SimChain } from './chain.ts';
+import type { SimChainSummary } from './chain.ts';
 import { createChurn } from './churn.ts';
 import { resolveSimConfig, surrogateOptionsOf, tfjsOptionsOf } from './config.ts';
 import type { SimBackendConfig, SimConfig, SimConfigInput } from './config.ts';
@@ -54,6 +59,8 @@ export interface RunSimulationOptions {
    * engine is selected asynchronously; {@link runSimulationAsync} does it); optional for the surrogate.
    */
   readonly backend?: PreparedBackend;
+  /** Called once, before the first round, with the run's chain mirror (when `chain.enabled`): for inspection. */
+  readonly onChain?: (chain: SimChain) => void;
 }
 
 /**
@@ -86,6 +93,8 @@ export interface SimResult {
   };
   /** Which model produced the rows: the backend's name and, for tfjs, the engine (results differ in the last bits across engines). */
   readonly backend: { readonly name: string; readonly engine: EngineName | null };
+  /** The model chain's state at the end (sim/chain.ts); absent when `chain.enabled` is false. */
+  readonly chain?: SimChainSummary;
 }
 
 /**
@@ -166,6 +175,9 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   const netRng = root.fork('net');
   const params = backend.initParams(root.fork('init'));
   const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
+  const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale);
+  const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid)) : null;
+  if (chain !== null) options.onChain?.(chain);
   const ctx: SimContext = {
     cfg,
     env: new Environment(),
@@ -176,13 +188,14 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
     params,
     shared: comm.createSharedState(),
     progress: new GlobalProgress(),
-    population: new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale),
+    population,
     aggregates: new AggregateLog(),
     netRng,
     paramsBytes: params.byteLength,
     byteScale,
     adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
     defence: new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence')),
+    chain,
   };
   const runRound = comm.cadence === 'round' ? runRoundCadence : runInnerStepCadence;
   const totals = new RunTotals(byteScale);
@@ -191,7 +204,8 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   function* roundLoop(): ProcessGenerator<void> {
     for (let round = 0; round < cfg.rounds; round++) {
       const result: RoundResult = yield* runRound(ctx, openSimRound(ctx, round));
-      const row = totals.finishRow(result.figures, result.energy);
+      const figures = chain === null ? result.figures : { ...result.figures, ...chain.takeRowFigures() };
+      const row = totals.finishRow(figures, result.energy);
       rows.push(row);
       options.onRound?.(row);
     }
@@ -221,5 +235,6 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
       skippedRounds: rows.length - finalisedRounds,
     }),
     backend: Object.freeze({ name: backend.name, engine: prepared.engine }),
+    ...(chain === null ? {} : { chain: chain.summary() }),
   });
 }
