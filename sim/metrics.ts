@@ -86,6 +86,19 @@ export class RoundEnergy {
   }
 }
 
+/** Traffic and round outcomes summed over a run's rows (shared by the simulator and the cluster). */
+export function rowTotals(rows: readonly Pick<SimRoundRow, 'bytesUpTotal' | 'bytesDownTotal' | 'status'>[]): { bytesUp: number; bytesDown: number; finalisedRounds: number; skippedRounds: number } {
+  let bytesUp = 0; // bytes
+  let bytesDown = 0; // bytes
+  let finalisedRounds = 0;
+  for (const r of rows) {
+    bytesUp += r.bytesUpTotal;
+    bytesDown += r.bytesDownTotal;
+    if (r.status === 'finalised') finalisedRounds++;
+  }
+  return { bytesUp, bytesDown, finalisedRounds, skippedRounds: rows.length - finalisedRounds };
+}
+
 /** Running totals over rounds; MUTATED by {@link finishRow}. */
 export class RunTotals {
   bytes = 0;

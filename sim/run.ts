@@ -42,7 +42,7 @@ import { Defence } from './defence.ts';
 import { runInnerStepCadence } from './inner-step.ts';
 import { Environment } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
-import { RunTotals, fnv1a } from './metrics.ts';
+import { RunTotals, fnv1a, rowTotals } from './metrics.ts';
 import type { RoundResult, SimRoundRow } from './metrics.ts';
 import { projectStore, resolveStoreLink } from './network.ts';
 import { Population } from './population.ts';
@@ -213,14 +213,7 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
 
   ctx.env.run(ctx.env.process(roundLoop()));
   const last = rows[rows.length - 1]!;
-  let bytesUp = 0;
-  let bytesDown = 0;
-  let finalisedRounds = 0;
-  for (const r of rows) {
-    bytesUp += r.bytesUpTotal;
-    bytesDown += r.bytesDownTotal;
-    if (r.status === 'finalised') finalisedRounds++;
-  }
+  const { bytesUp, bytesDown, finalisedRounds, skippedRounds } = rowTotals(rows);
   return Object.freeze({
     rows: Object.freeze(rows),
     finalParamsHash: fnv1a(new Uint8Array(params.buffer, params.byteOffset, params.byteLength)),
@@ -232,7 +225,7 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
       energyKWh: totals.energyKWh,
       co2eKg: totals.co2eKg,
       finalisedRounds,
-      skippedRounds: rows.length - finalisedRounds,
+      skippedRounds,
     }),
     backend: Object.freeze({ name: backend.name, engine: prepared.engine }),
     ...(chain === null ? {} : { chain: chain.summary() }),

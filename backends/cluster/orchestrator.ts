@@ -27,6 +27,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import type { SimResult } from '../../sim/run.ts';
+import { rowTotals } from '../../sim/metrics.ts';
 import { parseStoreUrl, withRetry } from '../store/index.ts';
 import type { ObjectStore } from '../store/index.ts';
 import type { CoordinatorReader } from '../../chain/types.ts';
@@ -292,19 +293,12 @@ async function waitForRegistrations(reader: CoordinatorReader, count: number, lo
 
 /** The simulator-shaped result of a finished run. */
 function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, plan: ClusterPlan, storeUrl: string, rpcUrl: string, pids: number[], wallS: number): ClusterResult {
-  let bytesUp = 0;
-  let bytesDown = 0;
-  let finalisedRounds = 0;
-  for (const r of rows) {
-    bytesUp += r.bytesUpTotal;
-    bytesDown += r.bytesDownTotal;
-    if (r.status === 'finalised') finalisedRounds++;
-  }
+  const { bytesUp, bytesDown, finalisedRounds, skippedRounds } = rowTotals(rows);
   return {
     rows,
     finalParamsHash: last?.paramsFnv ?? '',
     finalHeldoutLoss: last?.heldoutLoss ?? Number.NaN,
-    totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: 0, co2eKg: 0, finalisedRounds, skippedRounds: rows.length - finalisedRounds },
+    totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: 0, co2eKg: 0, finalisedRounds, skippedRounds },
     backend: { name: last?.backendName ?? 'unknown', engine: (last?.engine ?? null) as SimResult['backend']['engine'] },
     plan,
     storeUrl,
