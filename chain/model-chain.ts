@@ -11,6 +11,7 @@
  * failing transfers (every account is assumed to accept payments, as EOAs do).
  */
 import { getAddress } from 'ethers';
+import { ConfigError } from '../core/errors.ts';
 import { ChainRevertError } from './errors.ts';
 import { PeerStatus } from './types.ts';
 import type {
@@ -60,6 +61,12 @@ export interface ModelChainOptions {
    * seals it, so many peers can commit within one round window; reads then see pending state.
    */
   readonly automine?: boolean;
+  /**
+   * true (default): keep every event log so {@link ModelChain.events} can answer. false: logs are
+   * not kept (receipts still carry their events) — a 10,000-peer simulation emits ~1 KB of logs
+   * per peer per round that nothing reads, and `events()` then throws.
+   */
+  readonly retainLogs?: boolean;
 }
 
 interface PeerEntry {
@@ -119,6 +126,7 @@ export class ModelChain {
   private rewardPoolWei = 0n;
   private finalised = 0n;
   private readonly logs: CoordinatorEventLog[] = [];
+  private readonly retainLogs: boolean;
   private txCount = 0;
   private logsInPendingBlock = 0;
 
@@ -132,6 +140,7 @@ export class ModelChain {
     if (config.maxSelected === 0) revert('ValidationResultsInvalidMaxSelected', config.maxSelected);
     this.config = { ...config };
     this.automine = options.automine ?? true;
+    this.retainLogs = options.retainLogs ?? true;
     this.blockNumber = options.startBlock ?? 0n;
     this.genesisBlock = this.blockNumber + 1n;
     this.owner = deployer;
@@ -163,8 +172,12 @@ export class ModelChain {
     this.balance += value;
     this.txCount += 1;
     const txHash = `0x${this.txCount.toString(16).padStart(64, '0')}` as Hex;
-    for (const event of events) {
-      this.logs.push({ ...event, blockNumber: txBlock, logIndex: this.logsInPendingBlock++, txHash } as CoordinatorEventLog);
+    if (this.retainLogs) {
+      for (const event of events) {
+        this.logs.push({ ...event, blockNumber: txBlock, logIndex: this.logsInPendingBlock++, txHash } as CoordinatorEventLog);
+      }
+    } else {
+      this.logsInPendingBlock += events.length;
     }
     if (this.automine) this.mine(1n);
     return { txHash, blockNumber: txBlock, gasUsed: 0n, events };
@@ -445,6 +458,7 @@ export class ModelChain {
 
   /** Events in blocks [fromBlock, toBlock], in chain order. */
   events(fromBlock: bigint, toBlock: bigint = this.blockNumber): CoordinatorEventLog[] {
+    if (!this.retainLogs) throw new ConfigError('ModelChain.retainLogs', false, 'must be true to read past events');
     return this.logs.filter((log) => log.blockNumber >= fromBlock && log.blockNumber <= toBlock);
   }
 }

@@ -202,6 +202,7 @@ export class SimChain {
       config: { minStake: this.#minStake, unbondingBlocks: 0n, roundLength: BigInt(cfg.roundLength), maxSelected: cfg.maxSelected, rewardPerRound },
       deployer: OWNER,
       automine: false,
+      retainLogs: false, // nothing reads past logs here; at 10k peers they would cost ~1 KB per peer per round
     });
     this.model.addValidator(OWNER, VALIDATOR);
     if (rewardPerRound > 0n) this.model.fundRewards(OWNER, rewardPerRound * BigInt(rounds));
