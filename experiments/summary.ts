@@ -83,7 +83,7 @@ function sumField(rows: readonly MetricRow[], field: string): number | null {
   let seen = false;
   for (const row of rows) {
     const v = (row as unknown as Record<string, unknown>)[field];
-    if (typeof v === 'number') {
+    if (typeof v === 'number' && Number.isFinite(v)) { // NaN / null: not measured (e.g. on the cluster)
       total += v;
       seen = true;
     }

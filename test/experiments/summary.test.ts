@@ -32,6 +32,8 @@ describe('experiments/summary', () => {
     expect(summarise('x', rows).arms[0]!.energyKWhMean).to.equal(null);
     const withEnergy = rows.map((r) => ({ ...r, energyKWh: 0.5, co2eKg: 0.1 }));
     expect(summarise('x', withEnergy).arms[0]!.energyKWhMean).to.equal(1);
+    const notMeasured = rows.map((r) => ({ ...r, energyKWh: Number.NaN, co2eKg: Number.NaN }));
+    expect(summarise('x', notMeasured).arms[0]!.energyKWhMean).to.equal(null);
   });
 
   it('renders a Markdown table with one line per arm', () => {
