@@ -1,28 +1,13 @@
 import { expect } from 'chai';
-import { createCommunicator } from '../../core/baselines/index.ts';
 import { GlobalProgress } from '../../core/protocol/index.ts';
-import { createRng } from '../../core/rng.ts';
-import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
 import { AggregateLog, catchUpDownloads, planCatchUp } from '../../sim/catch-up.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
+import { FIXED_NET, messageBytes } from './helpers.ts';
 
-const NET = {
-  uplinkMbps: { kind: 'fixed', value: 10 },
-  downlinkMbps: { kind: 'fixed', value: 100 },
-  latencyMs: { kind: 'fixed', value: 50 },
-  store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 5 },
-} as const;
 const STEP_S = 0.1;
 const H = 5;
 const PARAMS_BYTES = 698 * 4; // the default surrogate MLP, dense fp32
-
-/** Size of every SparseLoCo message of the default surrogate. */
-function messageBytes(): number {
-  const backend = createSurrogateBackend(createRng(1).fork('backend'));
-  const comm = createCommunicator(backend.layout, { method: 'sparseloco' });
-  return comm.encode(comm.createPeerState(), createRng('d').fillNormal(new Float32Array(backend.layout.size), 0.01)).length;
-}
 
 /** When an on-time peer's upload arrives after the window start, sim seconds (the sim's arithmetic). */
 function normalArrivalS(size: number): number {
@@ -30,7 +15,7 @@ function normalArrivalS(size: number): number {
 }
 
 function config(overrides: Partial<SimConfigInput>): SimConfigInput {
-  return { seed: 1, peers: 3, rounds: 6, innerSteps: H, windowS: 10, stepTimeS: { kind: 'fixed', value: STEP_S }, optim: { method: 'sparseloco' }, net: NET, ...overrides };
+  return { seed: 1, peers: 3, rounds: 6, innerSteps: H, windowS: 10, stepTimeS: { kind: 'fixed', value: STEP_S }, optim: { method: 'sparseloco' }, net: FIXED_NET, ...overrides };
 }
 
 function progressWith(rounds: readonly number[]): GlobalProgress {

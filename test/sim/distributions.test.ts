@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
 import { chooseIndex, distributionMean, gamma, sample, validateDistribution, type Distribution } from '../../sim/distributions.ts';
+import { configError } from './helpers.ts';
 
 function draws(d: Distribution, n: number, seed = 1): number[] {
   const rng = createRng(seed).fork('dist');
@@ -13,16 +13,6 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
 };
-
-function configError(fn: () => void): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('sim/distributions', () => {
   const N = 40_000;

@@ -7,13 +7,8 @@ import { ENERGY_DEFAULTS, carbonIntensityOf, co2eKg, drawDeviceClass, peerRoundE
 import type { EnergyConfig } from '../../sim/energy.ts';
 import { drawPeerLink } from '../../sim/network.ts';
 import { runSimulation } from '../../sim/run.ts';
+import { FIXED_NET } from './helpers.ts';
 
-const FIXED_NET = {
-  uplinkMbps: { kind: 'fixed', value: 10 },
-  downlinkMbps: { kind: 'fixed', value: 100 },
-  latencyMs: { kind: 'fixed', value: 50 },
-  store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 5 },
-} as const;
 
 const REGION_NET = {
   regions: [

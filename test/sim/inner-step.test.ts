@@ -6,6 +6,7 @@ import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import { sample } from '../../sim/distributions.ts';
 import { runSimulation } from '../../sim/run.ts';
+import { FIXED_NET } from './helpers.ts';
 
 const NET = {
   uplinkMbps: { kind: 'uniform', min: 5, max: 20 },
@@ -67,13 +68,7 @@ describe('sim/inner-step: DDP and DeMo, H synchronous steps per round', () => {
   });
 
   it('a step waits for the slowest peer: round time = H × max(step time + transfers)', () => {
-    const fixedNet = {
-      uplinkMbps: { kind: 'fixed', value: 10 },
-      downlinkMbps: { kind: 'fixed', value: 100 },
-      latencyMs: { kind: 'fixed', value: 50 },
-      store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 5 },
-    } as const;
-    const { rows } = runSimulation(config({ net: fixedNet, stepTimeS: { kind: 'choice', values: [0.1, 2] }, rounds: 2 }));
+    const { rows } = runSimulation(config({ net: FIXED_NET, stepTimeS: { kind: 'choice', values: [0.1, 2] }, rounds: 2 }));
     const backend = createSurrogateBackend(createRng(5).fork('backend'));
     const share = ringAllReduceBytes(backend.layout.size * 4, 4)[0]!;
     const transferS = 0.055 + share.uploadBytes / (10e6 / 8) + 0.055 + share.downloadBytes / (100e6 / 8);

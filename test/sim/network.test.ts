@@ -19,6 +19,7 @@ import {
   type RegionLinkConfig,
   type StoreLink,
 } from '../../sim/network.ts';
+import { configError } from './helpers.ts';
 
 const fixed = (value: number) => ({ kind: 'fixed', value }) as const;
 
@@ -58,16 +59,6 @@ function link(upMbps: number, downMbps: number, latencyS: number): PeerLink {
 }
 function store(ingressMbps: number, egressMbps: number, latencyS = 0): StoreLink {
   return { region: null, ingressBytesPerS: mbpsToBytesPerS(ingressMbps), egressBytesPerS: mbpsToBytesPerS(egressMbps), latencyS };
-}
-
-function configError(fn: () => void): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('sim/network', () => {

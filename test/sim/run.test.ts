@@ -7,6 +7,7 @@ import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
 import type { SimRoundRow } from '../../sim/run.ts';
+import { FIXED_NET, messageBytes } from './helpers.ts';
 
 const NET = {
   uplinkMbps: { kind: 'uniform', min: 5, max: 20 },
@@ -33,13 +34,6 @@ function mean(xs: readonly number[]): number {
   return xs.reduce((a, x) => a + x, 0) / xs.length;
 }
 
-/** Size of one encoded message of `method` for the run's backend (every message has this size). */
-function messageBytes(cfg: SimConfigInput): number {
-  const backend = createSurrogateBackend(createRng(cfg.seed).fork('backend'));
-  const comm = createCommunicator(backend.layout, cfg.optim);
-  const delta = createRng('delta').fillNormal(new Float32Array(backend.layout.size), 0.01);
-  return comm.encode(comm.createPeerState(), delta).length;
-}
 
 describe('sim/run: runSimulation', () => {
   it('is deterministic: the same (config, seed) gives identical rows; another seed does not', () => {
@@ -83,7 +77,7 @@ describe('sim/run: runSimulation', () => {
 
   it('counts crashed peers and never uploads their messages', () => {
     const { rows } = runSimulation(config({ churn: { availability: { kind: 'always' }, crash: { probability: 0.5 } } }));
-    const size = messageBytes(config());
+    const size = messageBytes(config().optim);
     expect(rows.reduce((a, r) => a + r.crashed, 0)).to.be.greaterThan(0);
     for (const r of rows) {
       expect(r.onTime).to.equal(r.activePeers - r.crashed);
@@ -103,7 +97,7 @@ describe('sim/run: runSimulation', () => {
     }
     expect(totals.skippedRounds).to.equal(8);
     // Late messages still crossed the uplink.
-    expect(rows.every((r) => r.bytesUpTotal === 6 * messageBytes(config()))).to.equal(true);
+    expect(rows.every((r) => r.bytesUpTotal === 6 * messageBytes(config().optim))).to.equal(true);
     // No outer step was ever taken: the global model is still θ⁰.
     expect(finalHeldoutLoss).to.equal(rows[0]!.heldoutLoss);
   });
@@ -122,14 +116,8 @@ describe('sim/run: runSimulation', () => {
   });
 
   it('an upload arriving exactly at the window end is on time (close runs after same-instant arrivals)', () => {
-    const fixedNet = {
-      uplinkMbps: { kind: 'fixed', value: 10 },
-      downlinkMbps: { kind: 'fixed', value: 100 },
-      latencyMs: { kind: 'fixed', value: 50 },
-      store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 5 },
-    } as const;
-    const base = config({ net: fixedNet, stepTimeS: { kind: 'fixed', value: 0.1 }, rounds: 1 });
-    const arrival = 5 * 0.1 + (0.05 + 0.005 + messageBytes(base) / (10e6 / 8)); // same arithmetic as the sim
+    const base = config({ net: FIXED_NET, stepTimeS: { kind: 'fixed', value: 0.1 }, rounds: 1 });
+    const arrival = 5 * 0.1 + (0.05 + 0.005 + messageBytes(base.optim) / (10e6 / 8)); // same arithmetic as the sim
     const exact = runSimulation({ ...base, windowS: arrival }).rows[0]!;
     expect(exact.onTime).to.equal(6);
     const tooShort = runSimulation({ ...base, windowS: arrival * (1 - 1e-9) }).rows[0]!;
@@ -139,7 +127,7 @@ describe('sim/run: runSimulation', () => {
   for (const method of ['sparseloco', 'diloco'] as const) {
     it(`${method}: bytes per round equal the real encoded message sizes`, () => {
       const cfg = config({ optim: { method }, rounds: 3 });
-      const size = messageBytes(cfg);
+      const size = messageBytes(cfg.optim);
       const { rows } = runSimulation(cfg);
       const comm = createCommunicator(createSurrogateBackend(createRng(7).fork('backend')).layout, cfg.optim);
       const downPerRound = comm.wireBytes(Array(6).fill(size)).reduce((a, w) => a + w.downloadBytes, 0);

@@ -1,0 +1,34 @@
+/** Shared fixtures of the simulator tests. */
+import { expect } from 'chai';
+import { createCommunicator } from '../../core/baselines/index.ts';
+import type { CommunicatorConfig } from '../../core/baselines/index.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { createRng } from '../../core/rng.ts';
+import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
+
+/** Every peer alike: 10 Mbit/s up, 100 Mbit/s down, 50 ms; the store at 10 Gbit/s and 5 ms. */
+export const FIXED_NET = {
+  uplinkMbps: { kind: 'fixed', value: 10 },
+  downlinkMbps: { kind: 'fixed', value: 100 },
+  latencyMs: { kind: 'fixed', value: 50 },
+  store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 5 },
+} as const;
+
+/** Size of one encoded message of `optim` for the default surrogate (fixed for these methods), bytes. */
+export function messageBytes(optim: CommunicatorConfig = { method: 'sparseloco' }): number {
+  const backend = createSurrogateBackend(createRng(1).fork('backend'));
+  const comm = createCommunicator(backend.layout, optim);
+  const delta = createRng('delta').fillNormal(new Float32Array(backend.layout.size), 0.01);
+  return comm.encode(comm.createPeerState(), delta).length;
+}
+
+/** Runs `fn`, asserts it throws a {@link ConfigError} and returns it. */
+export function configError(fn: () => void): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
