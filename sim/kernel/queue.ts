@@ -62,21 +62,8 @@ export class EventQueue<T> {
       slot = this.#items.length;
       this.#items.push(item);
     }
-    const keyOfSlot = this.#keyOfSlot;
-    keyOfSlot[slot] = key;
-    const times = this.#times;
-    const slotOf = this.#slotOf;
-    // Sift up: move the hole from the end towards the root while the parent comes later.
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = times[parent]!;
-      if (pt < time || (pt === time && keyOfSlot[slotOf[parent]!]! < key)) break;
-      times[i] = pt;
-      slotOf[i] = slotOf[parent]!;
-      i = parent;
-    }
-    times[i] = time;
-    slotOf[i] = slot;
+    this.#keyOfSlot[slot] = key;
+    this.#siftUp(i, time, key, slot);
   }
 
   /** Time of the first entry (sim seconds), or Infinity when empty. */
@@ -140,6 +127,15 @@ export class EventQueue<T> {
       slotOf[i] = slotOf[child]!;
       i = child;
     }
+    this.#siftUp(i, time, key, slot);
+    return top;
+  }
+
+  /** Moves the hole at `i` towards the root while the parent comes later, then puts (time, slot) there. */
+  #siftUp(i: number, time: number, key: number, slot: number): void {
+    const times = this.#times;
+    const slotOf = this.#slotOf;
+    const keyOfSlot = this.#keyOfSlot;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pt = times[parent]!;
@@ -150,7 +146,6 @@ export class EventQueue<T> {
     }
     times[i] = time;
     slotOf[i] = slot;
-    return top;
   }
 
   #grow(): void {
