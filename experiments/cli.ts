@@ -1,7 +1,7 @@
 /**
  * `npm run experiment <id>`: the front door. Runs an experiment on the simulator (default) or, with
  * `--backend cluster`, on real peer and validator processes with a Hardhat node and an object
- * store (backends/cluster), and writes its results folder.
+ * store (cluster), and writes its results folder.
  *
  *   npm run experiment -- --list
  *   npm run experiment -- --describe churn-30pct
@@ -22,7 +22,7 @@ import type { Experiment } from './define.ts';
 import { nearestKey, parseSetFlags } from './overrides.ts';
 import { createProgress } from './progress.ts';
 import { writeResults } from './results.ts';
-import { runClusterTasks } from '../backends/cluster/tasks.ts';
+import { runClusterTasks } from '../cluster/tasks.ts';
 import { planRuns, runTasks, metricRows } from './runner.ts';
 import { summaryMarkdown } from './summary.ts';
 

@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareRuns, comparisonSpec } from '../backends/cluster/compare.ts';
-import { runCluster } from '../backends/cluster/orchestrator.ts';
+import { compareRuns, comparisonSpec } from '../cluster/compare.ts';
+import { runCluster } from '../cluster/orchestrator.ts';
 import { ConfigError, SparseLocoError } from '../core/errors.ts';
 import { EXPERIMENTS } from '../experiments/catalog/index.ts';
 import { armConfig } from '../experiments/define.ts';

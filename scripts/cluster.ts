@@ -4,7 +4,7 @@
  * store, the validator, the block clock and --local-peers peer processes here. The remaining
  * peers join from other hosts, one command each (printed once the node is up):
  *
- *   npx tsx backends/cluster/peer.ts --rpc http://<this-host>:8545 --store s3://<bucket> --s3-endpoint <url> --key <funded key>
+ *   npx tsx cluster/peer.ts --rpc http://<this-host>:8545 --store s3://<bucket> --s3-endpoint <url> --key <funded key>
  *
  * It runs until the last round is finalised, then writes the results folder as `npm run experiment`.
  *
@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { devWallets, HARDHAT_MNEMONIC } from '../chain/devnet.ts';
-import { runCluster } from '../backends/cluster/orchestrator.ts';
+import { runCluster } from '../cluster/orchestrator.ts';
 import { ConfigError, SparseLocoError } from '../core/errors.ts';
 import { EXPERIMENTS } from '../experiments/catalog/index.ts';
 import { armConfig } from '../experiments/define.ts';
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       if (local >= config.peers) return;
       const keys = devWallets(HARDHAT_MNEMONIC, config.peers + 2).slice(2 + local);
       console.error(`\n${config.peers - local} peer(s) to join from other hosts, one command each:`);
-      for (const w of keys) console.error(`  CLUSTER_KEY=${w.privateKey} npx tsx backends/cluster/peer.ts --rpc ${rpcUrl} --store ${storeUrl}${values['s3-endpoint'] ? ` --s3-endpoint ${values['s3-endpoint']}` : ''}`);
+      for (const w of keys) console.error(`  CLUSTER_KEY=${w.privateKey} npx tsx cluster/peer.ts --rpc ${rpcUrl} --store ${storeUrl}${values['s3-endpoint'] ? ` --s3-endpoint ${values['s3-endpoint']}` : ''}`);
     },
   });
   const task = { index: 0, arm: arm.name, seed, labels: arm.labels ?? {}, rounds: config.rounds, config };

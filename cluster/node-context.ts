@@ -4,19 +4,19 @@
  * experiment config, the Coordinator's address, the run plan — it reads from the store, so a peer
  * on another host joins with one command:
  *
- *   npx tsx backends/cluster/peer.ts --rpc http://host:8545 --store s3://run-1 --s3-endpoint http://host:4568 --key 0x…
+ *   npx tsx cluster/peer.ts --rpc http://host:8545 --store s3://run-1 --s3-endpoint http://host:4568 --key 0x…
  */
 import { parseArgs } from 'node:util';
 import { Wallet } from 'ethers';
-import { createEvmChainClient } from '../../chain/evm-client.ts';
-import { httpTransport } from '../../chain/transport.ts';
-import type { ChainTransport } from '../../chain/transport.ts';
-import type { Address, ChainClient } from '../../chain/types.ts';
-import { ConfigError } from '../../core/errors.ts';
-import { resolveSimConfig } from '../../sim/config.ts';
-import type { SimConfig, SimConfigInput } from '../../sim/config.ts';
-import { parseStoreUrl, withRetry } from '../store/index.ts';
-import type { ObjectStore } from '../store/index.ts';
+import { createEvmChainClient } from '../chain/evm-client.ts';
+import { httpTransport } from '../chain/transport.ts';
+import type { ChainTransport } from '../chain/transport.ts';
+import type { Address, ChainClient } from '../chain/types.ts';
+import { ConfigError } from '../core/errors.ts';
+import { resolveSimConfig } from '../sim/config.ts';
+import type { SimConfig, SimConfigInput } from '../sim/config.ts';
+import { parseStoreUrl, withRetry } from '../backends/store/index.ts';
+import type { ObjectStore } from '../backends/store/index.ts';
 import { sleep } from './chain-wait.ts';
 import { ClusterError } from './errors.ts';
 import { faultsFromEnv, flakyStore, flakyTransport } from './faults.ts';

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { LOSS_TOLERANCE, compareRuns, comparisonSpec } from '../../../backends/cluster/compare.ts';
-import { storageKeyBytes32 } from '../../../backends/cluster/hashes.ts';
-import { ConfigError } from '../../../core/errors.ts';
-import type { SimRoundRow } from '../../../sim/metrics.ts';
+import { LOSS_TOLERANCE, compareRuns, comparisonSpec } from '../../cluster/compare.ts';
+import { storageKeyBytes32 } from '../../cluster/hashes.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { SimRoundRow } from '../../sim/metrics.ts';
 
 function row(round: number, up: number, down: number, loss: number): SimRoundRow {
   return { round, bytesUpTotal: up, bytesDownTotal: down, heldoutLoss: loss } as SimRoundRow;
 }
 
-describe('backends/cluster/compare', () => {
+describe('cluster/compare', () => {
   const sim = [row(0, 10, 30, 4), row(1, 10, 30, 3.5)];
 
   it('agrees on identical bytes and a final loss within tolerance', () => {

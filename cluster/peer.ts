@@ -11,14 +11,14 @@
  * peer starts both fresh (the simulator keeps them across absences, so runs with churn agree with
  * the simulator in distribution, not in bits).
  *
- *   npx tsx backends/cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
+ *   npx tsx cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
  */
 import { performance } from 'node:perf_hooks';
-import { ChainRevertError } from '../../chain/errors.ts';
-import type { ChainClient } from '../../chain/types.ts';
-import type { PeerMessage } from '../../core/baselines/index.ts';
-import { assignShards, updateKey } from '../../core/protocol/index.ts';
-import { fnv1a } from '../../sim/metrics.ts';
+import { ChainRevertError } from '../chain/errors.ts';
+import type { ChainClient } from '../chain/types.ts';
+import type { PeerMessage } from '../core/baselines/index.ts';
+import { assignShards, updateKey } from '../core/protocol/index.ts';
+import { fnv1a } from '../sim/metrics.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
 import { paramBytes, sha256Hex, storageKeyBytes32 } from './hashes.ts';
 import { notifyParent, openNode, parseNodeArgs, readPlan, runMain } from './node-context.ts';

@@ -6,10 +6,10 @@
  * treat them like simulator runs.
  */
 import { join } from 'node:path';
-import { ConfigError } from '../../core/errors.ts';
-import type { SimConfigInput } from '../../sim/config.ts';
-import type { SimRoundRow } from '../../sim/metrics.ts';
-import { parseStoreLocation } from '../store/index.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { SimConfigInput } from '../sim/config.ts';
+import type { SimRoundRow } from '../sim/metrics.ts';
+import { parseStoreLocation } from '../backends/store/index.ts';
 import { runCluster } from './orchestrator.ts';
 import type { ClusterOptions, ClusterResult } from './orchestrator.ts';
 

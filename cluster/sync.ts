@@ -4,13 +4,13 @@
  * aggregate hash), and catch up from the store after a (re)start (latest checkpoint, then replay
  * the finalised rounds after it). Shared by peers and the validator, so both compute the same bits.
  */
-import type { PeerMessage } from '../../core/baselines/index.ts';
-import { checkpointKey, parseStorageKey, updateKey } from '../../core/protocol/index.ts';
-import type { ObjectStore } from '../store/index.ts';
-import { StoreError } from '../store/index.ts';
+import type { PeerMessage } from '../core/baselines/index.ts';
+import { checkpointKey, parseStorageKey, updateKey } from '../core/protocol/index.ts';
+import type { ObjectStore } from '../backends/store/index.ts';
+import { StoreError } from '../backends/store/index.ts';
 import { finalisedRounds } from './chain-wait.ts';
 import type { FinalisedRound } from './chain-wait.ts';
-import type { CoordinatorReader } from '../../chain/types.ts';
+import type { CoordinatorReader } from '../chain/types.ts';
 import { ClusterError } from './errors.ts';
 import { paramBytes, paramsHash } from './hashes.ts';
 import { logicalRoundOf } from './plan.ts';

@@ -3,21 +3,21 @@
  * a folder store. Small surrogate runs (a few seconds each, mostly process start-up).
  */
 import { expect } from 'chai';
-import { startHardhatNode, HARDHAT_MNEMONIC, devWallets } from '../../../chain/devnet.ts';
-import { createEvmChainClient } from '../../../chain/evm-client.ts';
-import { httpTransport } from '../../../chain/transport.ts';
+import { startHardhatNode, HARDHAT_MNEMONIC, devWallets } from '../../chain/devnet.ts';
+import { createEvmChainClient } from '../../chain/evm-client.ts';
+import { httpTransport } from '../../chain/transport.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCluster } from '../../../backends/cluster/orchestrator.ts';
-import type { ClusterResult } from '../../../backends/cluster/orchestrator.ts';
-import { chainRoundOf } from '../../../backends/cluster/plan.ts';
-import type { PeerRoundReport } from '../../../backends/cluster/reports.ts';
-import { ConfigError } from '../../../core/errors.ts';
-import type { SimConfigInput } from '../../../sim/config.ts';
-import { runSimulation } from '../../../sim/run.ts';
+import { runCluster } from '../../cluster/orchestrator.ts';
+import type { ClusterResult } from '../../cluster/orchestrator.ts';
+import { chainRoundOf } from '../../cluster/plan.ts';
+import type { PeerRoundReport } from '../../cluster/reports.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { SimConfigInput } from '../../sim/config.ts';
+import { runSimulation } from '../../sim/run.ts';
 
 // Windows of up to 8 s: fast-forward ends them as soon as everyone is in, so only a slow start-up waits.
 const FAST = { blockTimeMs: 100, roundLength: 80 } as const;
@@ -55,7 +55,7 @@ function peerReport(result: ClusterResult, round: number, uid: number): PeerRoun
   return JSON.parse(readFileSync(join(result.storeUrl, `cluster/peer-report-${round}-${uid}.json`), 'utf8')) as PeerRoundReport;
 }
 
-describe('backends/cluster: real processes on loopback', function () {
+describe('cluster: real processes on loopback', function () {
   this.timeout(60_000);
 
   it('runs 3 peers × 3 rounds: finalised on chain, every peer bit-identical to the validator and to the simulator, same bytes per round', async () => {

@@ -5,11 +5,11 @@
  * same-bytes resend). Child processes read the plan from the `CLUSTER_FAULTS` environment variable
  * (JSON {@link FaultPlan}), so a test can break one process without touching the others.
  */
-import { ChainRpcError } from '../../chain/errors.ts';
-import type { ChainTransport } from '../../chain/transport.ts';
-import { ConfigError } from '../../core/errors.ts';
-import { StoreError } from '../store/index.ts';
-import type { ObjectStore } from '../store/index.ts';
+import { ChainRpcError } from '../chain/errors.ts';
+import type { ChainTransport } from '../chain/transport.ts';
+import { ConfigError } from '../core/errors.ts';
+import { StoreError } from '../backends/store/index.ts';
+import type { ObjectStore } from '../backends/store/index.ts';
 
 /** Which faults to inject (0 or absent = none). */
 export interface FaultPlan {

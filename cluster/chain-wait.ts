@@ -3,7 +3,7 @@
  * and for a round's `RoundFinalised` event. Every wait has a wall-clock limit and ends in a
  * {@link ClusterError} 'timeout' instead of hanging a process forever.
  */
-import type { CoordinatorReader, Hex } from '../../chain/types.ts';
+import type { CoordinatorReader, Hex } from '../chain/types.ts';
 import { ClusterError } from './errors.ts';
 
 /** Wall-clock settings of the waits. */

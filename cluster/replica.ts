@@ -4,14 +4,14 @@
  * `optim`. Every peer process and the validator build one, so the first round starts from the same
  * bits on every node and in the simulator; `apply` then keeps them identical round after round.
  */
-import { createCommunicator, validateCommunicatorConfig } from '../../core/baselines/index.ts';
-import type { Communicator } from '../../core/baselines/index.ts';
-import { ConfigError } from '../../core/errors.ts';
-import { createRng } from '../../core/rng.ts';
-import type { TrainingBackend } from '../backend.ts';
-import type { SimConfig } from '../../sim/config.ts';
-import { prepareBackend } from '../../sim/run.ts';
-import type { EngineName } from '../tfjs/engine.ts';
+import { createCommunicator, validateCommunicatorConfig } from '../core/baselines/index.ts';
+import type { Communicator } from '../core/baselines/index.ts';
+import { ConfigError } from '../core/errors.ts';
+import { createRng } from '../core/rng.ts';
+import type { TrainingBackend } from '../backends/backend.ts';
+import type { SimConfig } from '../sim/config.ts';
+import { prepareBackend } from '../sim/run.ts';
+import type { EngineName } from '../backends/tfjs/engine.ts';
 
 /** A node's model state. `params` and `shared` are MUTATED by each applied round. */
 export interface Replica {

@@ -3,8 +3,8 @@
  * longer match the chain's aggregate hash, a process that died, a wait that ran out of wall time).
  * Configuration mistakes stay {@link ConfigError}s; chain and store faults keep their own types.
  */
-import { SparseLocoError } from '../../core/errors.ts';
-import type { SparseLocoErrorOptions } from '../../core/errors.ts';
+import { SparseLocoError } from '../core/errors.ts';
+import type { SparseLocoErrorOptions } from '../core/errors.ts';
 
 /** Why a cluster operation failed. */
 export type ClusterErrorReason =

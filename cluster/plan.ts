@@ -9,9 +9,9 @@
  * Time-based churn models are asked with nominal windows [r·windowS, (r+1)·windowS): the cluster's
  * windows are block windows, not sim seconds.
  */
-import { createRng } from '../../core/rng.ts';
-import { createChurn } from '../../sim/churn.ts';
-import type { SimConfig } from '../../sim/config.ts';
+import { createRng } from '../core/rng.ts';
+import { createChurn } from '../sim/churn.ts';
+import type { SimConfig } from '../sim/config.ts';
 
 /** The plan every process reads from the store (JSON). */
 export interface ClusterPlan {

@@ -5,7 +5,7 @@
  * verdict and vega-lite spec out.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SimRoundRow } from '../../sim/metrics.ts';
+import type { SimRoundRow } from '../sim/metrics.ts';
 
 /** Default tolerance on |final held-out loss (sim) − (cluster)|, nats/token. */
 export const LOSS_TOLERANCE = 1e-3;

@@ -5,8 +5,8 @@
  * simulator has sim seconds, plus the cluster's wall-clock breakdown per round and tokens/s.
  * Energy is not measured on the cluster: its fields are 0.
  */
-import type { SimRoundRow } from '../../sim/metrics.ts';
-import type { ObjectStore } from '../store/index.ts';
+import type { SimRoundRow } from '../sim/metrics.ts';
+import type { ObjectStore } from '../backends/store/index.ts';
 import type { ClusterPlan } from './plan.ts';
 import type { PeerRoundReport, ValidatorRoundReport } from './reports.ts';
 import { getJsonOrNull, peerReportKey, validatorReportKey } from './store-keys.ts';

@@ -4,8 +4,8 @@
  * every peer checks its own params against), and a storage key packed into a `bytes32`.
  */
 import { createHash } from 'node:crypto';
-import { ConfigError } from '../../core/errors.ts';
-import type { Hex } from '../../chain/types.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { Hex } from '../chain/types.ts';
 
 /** sha256 of `bytes` as `0x`-prefixed lower-case hex (a bytes32). */
 export function sha256Hex(bytes: Uint8Array): Hex {

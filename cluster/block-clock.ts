@@ -6,9 +6,9 @@
  * (the cluster's closeWhenComplete), so rounds take as long as the work and no longer. A late peer
  * therefore has at most `roundLength × blockTimeMs` wall ms per window.
  */
-import { mineBlocks } from '../../chain/devnet.ts';
-import type { ChainTransport } from '../../chain/transport.ts';
-import type { CoordinatorReader } from '../../chain/types.ts';
+import { mineBlocks } from '../chain/devnet.ts';
+import type { ChainTransport } from '../chain/transport.ts';
+import type { CoordinatorReader } from '../chain/types.ts';
 
 export interface BlockClockParameters {
   readonly transport: ChainTransport;

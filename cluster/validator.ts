@@ -11,17 +11,17 @@
  * finalised (the computation is deterministic, and objects it rewrites get the same bytes); for a
  * round finalised before the restart it recomputes and checks its hash against the posted one.
  *
- *   npx tsx backends/cluster/validator.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
+ *   npx tsx cluster/validator.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
  */
 import { performance } from 'node:perf_hooks';
-import { ChainRevertError } from '../../chain/errors.ts';
-import type { PeerMessage } from '../../core/baselines/index.ts';
-import { checkSubmission } from '../../core/gauntlet/integrity.ts';
-import { updateKey } from '../../core/protocol/index.ts';
-import { resolveSparseLocoConfig } from '../../core/sparseloco/config.ts';
-import type { SparseLocoConfig } from '../../core/sparseloco/config.ts';
-import { fnv1a } from '../../sim/metrics.ts';
-import { StoreError } from '../store/index.ts';
+import { ChainRevertError } from '../chain/errors.ts';
+import type { PeerMessage } from '../core/baselines/index.ts';
+import { checkSubmission } from '../core/gauntlet/integrity.ts';
+import { updateKey } from '../core/protocol/index.ts';
+import { resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
+import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
+import { fnv1a } from '../sim/metrics.ts';
+import { StoreError } from '../backends/store/index.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
 import { ClusterError } from './errors.ts';
 import { paramBytes, paramsHash, sha256Hex } from './hashes.ts';

@@ -1,6 +1,6 @@
 /**
  * Child processes of the orchestrator: each peer and the validator is a separate OS process
- * (`node --import tsx backends/cluster/<role>.ts …`, forked with an IPC channel for progress
+ * (`node --import tsx cluster/<role>.ts …`, forked with an IPC channel for progress
  * messages). This module starts them, keeps the tail of their stderr for error messages, kills
  * them (SIGKILL: a crash, which is what churn means), and stops them all at the end.
  */
@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage } from './node-context.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const STDERR_TAIL_LINES = 40;
 
 /** One running (or exited) child. */
@@ -41,7 +41,7 @@ export interface ForkParameters {
   readonly log?: (line: string) => void;
 }
 
-/** Forks `backends/cluster/<role>.ts` with tsx and an IPC channel. */
+/** Forks `cluster/<role>.ts` with tsx and an IPC channel. */
 export function forkChild(p: ForkParameters): ChildHandle {
   const entry = fileURLToPath(new URL(`./${p.role}.ts`, import.meta.url));
   const child: ChildProcess = fork(entry, [...p.args], {

@@ -5,14 +5,14 @@
  * listing a narrow prefix never pages (s3rver cannot page lists > 1000 keys on Node 22).
  * Also the JSON read/write helpers every process uses.
  */
-import type { ObjectStore } from '../store/index.ts';
-import { StoreError } from '../store/index.ts';
+import type { ObjectStore } from '../backends/store/index.ts';
+import { StoreError } from '../backends/store/index.ts';
 
 /** The resolved SimConfig of the run (JSON). */
 export const CONFIG_KEY = 'cluster/config.json';
 /** The Coordinator's deployment (chain/deploy.ts `deploymentToJson`). */
 export const DEPLOYMENT_KEY = 'cluster/deployment.json';
-/** The run plan (backends/cluster/plan.ts), written once every peer has registered. */
+/** The run plan (cluster/plan.ts), written once every peer has registered. */
 export const PLAN_KEY = 'cluster/plan.json';
 
 /** One peer's report for one round (timings, bytes, its params hash after the sync). */
