@@ -298,7 +298,7 @@ function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, pl
     rows,
     finalParamsHash: last?.paramsFnv ?? '',
     finalHeldoutLoss: last?.heldoutLoss ?? Number.NaN,
-    totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: 0, co2eKg: 0, finalisedRounds, skippedRounds },
+    totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: Number.NaN, co2eKg: Number.NaN, finalisedRounds, skippedRounds },
     backend: { name: last?.backendName ?? 'unknown', engine: (last?.engine ?? null) as SimResult['backend']['engine'] },
     plan,
     storeUrl,

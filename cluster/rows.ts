@@ -3,7 +3,7 @@
  * simulator's row fields where they mean the same thing (round, activePeers, onTime, late,
  * crashed, contributors, heldoutLoss, bytes, globalStep, status), with wall seconds where the
  * simulator has sim seconds, plus the cluster's wall-clock breakdown per round and tokens/s.
- * Energy is not measured on the cluster: its fields are 0.
+ * Energy is not measured on the cluster: its fields (and the run's totals) are NaN, null in JSON.
  */
 import type { SimRoundRow } from '../sim/metrics.ts';
 import type { ObjectStore } from '../backends/store/index.ts';

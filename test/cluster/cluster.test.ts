@@ -82,6 +82,9 @@ describe('cluster: real processes on loopback', function () {
       expect(result.finalParamsHash).to.equal(sim.finalParamsHash);
       expect(result.rows[0]!.trainS).to.be.greaterThan(0);
       expect(result.rows[0]!.tokensPerSPerPeer).to.be.greaterThan(0);
+      // Energy is not measured on real processes: NaN in rows and totals alike, never a 0 that reads as measured.
+      expect(result.rows.every((r) => Number.isNaN(r.energyKWh) && Number.isNaN(r.co2eKg))).to.equal(true);
+      expect(Number.isNaN(result.totals.energyKWh) && Number.isNaN(result.totals.co2eKg)).to.equal(true);
       // Clean shutdown: no child process outlives the run.
       expect(result.pids.filter(alive)).to.deep.equal([]);
     } finally {
