@@ -18,7 +18,7 @@ import { ChainRevertError } from '../chain/errors.ts';
 import type { ChainClient } from '../chain/types.ts';
 import type { PeerMessage } from '../core/baselines/index.ts';
 import { assignShards, updateKey } from '../core/protocol/index.ts';
-import { fnv1a } from '../sim/metrics.ts';
+import { fnv1a } from '../core/hash.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
 import { paramBytes, sha256Hex, storageKeyBytes32 } from './hashes.ts';
 import { notifyParent, openNode, parseNodeArgs, readPlan, runMain } from './node-context.ts';

@@ -4,14 +4,14 @@
  * `optim`. Every peer process and the validator build one, so the first round starts from the same
  * bits on every node and in the simulator; `apply` then keeps them identical round after round.
  */
-import { createCommunicator, validateCommunicatorConfig } from '../core/baselines/index.ts';
+import { createCommunicator } from '../core/baselines/index.ts';
 import type { Communicator } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
+import { checkRunFitsBackend, prepareBackend } from '../backends/index.ts';
+import type { EngineName } from '../backends/index.ts';
 import type { SimConfig } from '../sim/config.ts';
-import { prepareBackend } from '../sim/run.ts';
-import type { EngineName } from '../backends/tfjs/engine.ts';
 
 /** A node's model state. `params` and `shared` are MUTATED by each applied round. */
 export interface Replica {
@@ -37,8 +37,7 @@ export async function createReplica(cfg: SimConfig): Promise<Replica> {
   const root = createRng(cfg.seed);
   const prepared = await prepareBackend(cfg.backend);
   const backend = prepared.create(root.fork('backend'));
-  validateCommunicatorConfig(backend.layout, cfg.optim, 'optim');
-  if (cfg.shardsPerPeer > backend.numShards) throw new ConfigError('shardsPerPeer', cfg.shardsPerPeer, `must be ≤ the backend's numShards (${backend.numShards})`);
+  checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim);
   const comm = createCommunicator(backend.layout, cfg.optim);
   return { cfg, backend, engine: prepared.engine, comm, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
 }

@@ -20,7 +20,7 @@ import { checkSubmission } from '../core/gauntlet/integrity.ts';
 import { updateKey } from '../core/protocol/index.ts';
 import { resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
-import { fnv1a } from '../sim/metrics.ts';
+import { fnv1a } from '../core/hash.ts';
 import { StoreError } from '../backends/store/index.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
 import { ClusterError } from './errors.ts';

@@ -1,11 +1,12 @@
 /**
- * `npm run check` (second half): fails when code under core/ or sim/ reads the wall clock or the
+ * `npm run check` (second part): fails when code under core/ or sim/ reads the wall clock or the
  * global RNG. Those layers must replay bit-identically from (config, seed); randomness comes only
  * from an injected `Rng` (core/rng.ts), time only from the simulation clock.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from './source-files.ts';
 
 export const DETERMINISTIC_ROOTS = ['core', 'sim'] as const;
 
@@ -35,20 +36,6 @@ export function findViolations(file: string, source: string): Violation[] {
     }
   });
   return out;
-}
-
-function* sourceFiles(dir: string): Generator<string> {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return; // a root that does not exist yet has nothing to check
-  }
-  for (const name of entries) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* sourceFiles(path);
-    else if (/\.(ts|js|mjs)$/.test(name)) yield path;
-  }
 }
 
 /** Scans `roots` under `repoRoot` and returns every violation. */

@@ -46,8 +46,8 @@ import type { ParamLayout } from '../core/layout.ts';
 import type { Rng } from '../core/rng.ts';
 import { decodeUpdate, encodeUpdate, peekHeader } from '../core/sparseloco/codec.ts';
 import type { CompressedTensor, CompressedUpdate } from '../core/sparseloco/message.ts';
+import { fnv1a } from '../core/hash.ts';
 import type { Participant, SimContext } from './context.ts';
-import { fnv1a } from './metrics.ts';
 
 /** The malformed-payload faults. */
 export const MALFORMED_FAULTS = ['index-out-of-range', 'duplicate-index', 'truncated', 'wrong-version'] as const;

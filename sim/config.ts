@@ -14,15 +14,12 @@
  * });
  */
 import type { CommunicatorConfig } from '../core/baselines/index.ts';
-import { METHOD_NAMES, validateCommunicatorConfig } from '../core/baselines/index.ts';
-import { mlpLayout } from '../backends/surrogate/model.ts';
+import { METHOD_NAMES } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { CatchUpOptions } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
-import { resolveSurrogateConfig } from '../backends/surrogate/backend.ts';
-import type { SurrogateOptions } from '../backends/surrogate/backend.ts';
-import type { TfjsBackendOptions } from '../backends/tfjs/backend.ts';
-import type { EngineKind } from '../backends/tfjs/engine.ts';
+import { checkRunFitsBackend, knownShapeOf, resolveBackendConfig } from '../backends/index.ts';
+import type { BackendConfig, BackendInput } from '../backends/index.ts';
 import { resolveChainConfig } from './chain.ts';
 import type { SimChainConfig, SimChainInput } from './chain.ts';
 import { createChurn } from './churn.ts';
@@ -68,8 +65,9 @@ export interface SimConfigInput {
    * The training backend and its options: the surrogate MLP (default; `kind` may be left out, so a
    * plain `{ hiddenDim, … }` is a surrogate) or the tfjs GPT (`kind: 'tfjs'`, see
    * backends/tfjs/README.md), whose engine is selected before the run (`runSimulationAsync`).
+   * Validated by backends/config.ts.
    */
-  readonly backend?: SimBackendInput;
+  readonly backend?: BackendInput;
   /** Device classes, carbon intensities and network energy; default {@link ENERGY_DEFAULTS} (an assumption). */
   readonly energy?: EnergyConfig;
   /** When a stale or joining peer replays missed aggregates and when it downloads a checkpoint. */
@@ -103,7 +101,7 @@ export interface SimConfig extends SimConfigInput {
   readonly stepTimeS: Distribution;
   readonly shardsPerPeer: number;
   readonly churn: ChurnConfig;
-  readonly backend: SimBackendConfig;
+  readonly backend: BackendConfig;
   readonly energy: EnergyConfig;
   readonly catchUp: CatchUpOptions;
   readonly projectToParams: number | null;
@@ -113,34 +111,12 @@ export interface SimConfig extends SimConfigInput {
   readonly chain: SimChainConfig;
 }
 
-/** Surrogate backend options; `kind` is optional so every pre-tfjs config keeps its meaning. */
-export interface SurrogateBackendInput extends SurrogateOptions {
-  readonly kind?: 'surrogate';
-}
-
-/** tfjs backend options plus the engine to run on ('auto': tfjs-node-gpu → tfjs-node → wasm → cpu). */
-export interface TfjsBackendInput extends TfjsBackendOptions {
-  readonly kind: 'tfjs';
-  readonly engine?: EngineKind;
-}
-
-/** What an experiment may write under `backend`. */
-export type SimBackendInput = SurrogateBackendInput | TfjsBackendInput;
-
-/** The resolved `backend` section: `kind` (and for tfjs `engine`) always present. */
-export type SimBackendConfig =
-  | (SurrogateOptions & { readonly kind: 'surrogate' })
-  | (TfjsBackendOptions & { readonly kind: 'tfjs'; readonly engine: EngineKind });
-
-/** The backend kinds a config may name. */
-export const BACKEND_KINDS = Object.freeze(['surrogate', 'tfjs'] as const);
-
 /** Defaults of the optional fields. */
 export const SIM_DEFAULTS = Object.freeze({
   stepTimeS: Object.freeze({ kind: 'fixed', value: 1 }) as Distribution, // sim seconds per inner step
   shardsPerPeer: 1,
   churn: Object.freeze({ availability: Object.freeze({ kind: 'always' }) }) as ChurnConfig,
-  backend: Object.freeze({}) as SimBackendInput,
+  backend: Object.freeze({}) as BackendInput,
   energy: ENERGY_DEFAULTS,
   /** Replay up to 8 missed aggregates; checkpoints every 50 global steps. */
   catchUp: Object.freeze({ maxReplay: 8, checkpointEvery: 50 }) as CatchUpOptions,
@@ -188,17 +164,11 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const catchUp = input.catchUp ?? SIM_DEFAULTS.catchUp;
   requireInt('catchUp.maxReplay', catchUp.maxReplay, 0);
   requireInt('catchUp.checkpointEvery', catchUp.checkpointEvery, 1);
-  const backend = resolveBackendSection(input.backend ?? SIM_DEFAULTS.backend);
-  if (backend.kind === 'surrogate') {
-    const surrogate = resolveSurrogateConfig(surrogateOptionsOf(backend));
-    if (shardsPerPeer > surrogate.data.numShards) {
-      throw new ConfigError('shardsPerPeer', shardsPerPeer, `must be ≤ the backend's numShards (${surrogate.data.numShards})`);
-    }
-    validateCommunicatorConfig(mlpLayout(surrogate.model), input.optim, 'optim');
-  }
-  // A tfjs backend's layout depends on its corpus and its ranges are checked by the tfjs module,
-  // which loads lazily (surrogate runs never pay its import): runSimulation checks optim and
-  // shardsPerPeer against it once built, before the first round.
+  const backend = resolveBackendConfig(input.backend ?? SIM_DEFAULTS.backend);
+  // A tfjs backend's shape is known only once built (its module loads lazily): runSimulation
+  // checks optim and shardsPerPeer against it then, before the first round.
+  const shape = knownShapeOf(backend);
+  if (shape !== null) checkRunFitsBackend(shape, shardsPerPeer, input.optim);
   const projectToParams = input.projectToParams ?? null;
   if (projectToParams !== null && !(typeof projectToParams === 'number' && Number.isFinite(projectToParams) && projectToParams >= 1)) {
     throw new ConfigError('projectToParams', projectToParams, 'must be null or a parameter count ≥ 1');
@@ -215,50 +185,6 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   }
   const chain = resolveChainConfig(input.chain ?? {}, 'chain');
   return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain });
-}
-
-/** The surrogate's own options: the `backend` section without `kind`. */
-export function surrogateOptionsOf(backend: SimBackendConfig & { kind: 'surrogate' }): SurrogateOptions {
-  const { kind: _kind, ...options } = backend;
-  return options;
-}
-
-/** The tfjs backend's own options: the `backend` section without `kind` and `engine`. */
-export function tfjsOptionsOf(backend: SimBackendConfig & { kind: 'tfjs' }): TfjsBackendOptions {
-  const { kind: _kind, engine: _engine, ...options } = backend;
-  return options;
-}
-
-const TFJS_KEYS: readonly string[] = ['kind', 'engine', 'model', 'batchSize', 'numShards', 'heldoutFraction', 'heldoutWindows', 'shardEvalWindows', 'evalBatchSize', 'text', 'adamw', 'schedule'];
-const TFJS_MODEL_KEYS: readonly string[] = ['contextLength', 'dModel', 'numLayers', 'numHeads', 'mlpRatio', 'tiedEmbeddings'];
-// engine.ts imports tfjs itself, so its ENGINE_KINDS list is restated here (kept in sync by the type).
-const ENGINE_KIND_NAMES: readonly EngineKind[] = ['auto', 'gpu', 'cpu', 'wasm'];
-
-/**
- * Fills `kind` (default 'surrogate') and, for tfjs, `engine` (default 'auto'); rejects an unknown
- * kind or engine, and any key the chosen backend does not take (so switching `kind` with surrogate
- * keys such as `hiddenDim` left behind is an error, not a silently ignored option).
- */
-function resolveBackendSection(input: SimBackendInput): SimBackendConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError('backend', input, 'must be an object');
-  const kind = input.kind ?? 'surrogate';
-  if (!(BACKEND_KINDS as readonly unknown[]).includes(kind)) throw new ConfigError('backend.kind', kind, `must be one of ${BACKEND_KINDS.join(', ')}`);
-  if (input.kind !== 'tfjs') {
-    if ('engine' in input) throw new ConfigError('backend.engine', (input as { engine?: unknown }).engine, 'is a tfjs option: set backend.kind to "tfjs" to use it');
-    return { ...input, kind: 'surrogate' };
-  }
-  for (const key of Object.keys(input)) {
-    if (!TFJS_KEYS.includes(key)) throw new ConfigError(`backend.${key}`, (input as unknown as Record<string, unknown>)[key], `is not a tfjs backend option (expected one of ${TFJS_KEYS.join(', ')})`);
-  }
-  const engine = input.engine ?? 'auto';
-  if (!ENGINE_KIND_NAMES.includes(engine)) throw new ConfigError('backend.engine', engine, `must be one of ${ENGINE_KIND_NAMES.join(', ')}`);
-  if (input.model !== undefined) {
-    if (typeof input.model !== 'object' || input.model === null) throw new ConfigError('backend.model', input.model, 'must be an object');
-    for (const key of Object.keys(input.model)) {
-      if (!TFJS_MODEL_KEYS.includes(key)) throw new ConfigError(`backend.model.${key}`, (input.model as Record<string, unknown>)[key], `is not a GPT shape field (expected one of ${TFJS_MODEL_KEYS.join(', ')})`);
-    }
-  }
-  return { ...input, engine };
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -37,8 +37,8 @@ import { CodecError, decodeUpdate } from '../core/sparseloco/codec.ts';
 import { effectiveTopK, resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import { dequantise } from '../core/sparseloco/message.ts';
+import { fnv1a } from '../core/hash.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
-import { fnv1a } from './metrics.ts';
 
 /** The defence a run uses. */
 export type DefenceConfig =

@@ -17,9 +17,10 @@
  *     (net.loss) is not applied.
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
+import { fnv1a } from '../core/hash.ts';
 import type { OpenedRound, SimContext } from './context.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
-import { RoundEnergy, fnv1a } from './metrics.ts';
+import { RoundEnergy } from './metrics.ts';
 import type { RoundResult } from './metrics.ts';
 import { transferSeconds } from './network.ts';
 import type { PeerLink, StoreLink } from './network.ts';

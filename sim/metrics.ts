@@ -126,9 +126,6 @@ export class RunTotals {
   }
 }
 
-/** Re-exported for the simulator's commitments and parameter hashes (see core/hash.ts). */
-export { fnv1a } from '../core/hash.ts';
-
 /** What a cadence's round loop hands back to the run: its figures and its energy tally. */
 export interface RoundResult {
   readonly figures: RoundFigures;

@@ -26,13 +26,14 @@ import type { ApplyReport, PeerMessage } from '../core/baselines/index.ts';
 import { openRound } from '../core/protocol/index.ts';
 import type { RoundState } from '../core/protocol/index.ts';
 import type { Commitment } from '../core/gauntlet/integrity.ts';
+import { fnv1a } from '../core/hash.ts';
 import type { PeerUpload } from './adversaries.ts';
 import { slashedBetween } from './chain.ts';
 import type { OpenedRound, Participant, SimContext } from './context.ts';
 import { formatReasons } from './defence.ts';
 import { NORMAL } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
-import { RoundEnergy, fnv1a } from './metrics.ts';
+import { RoundEnergy } from './metrics.ts';
 import type { RoundFigures, RoundResult } from './metrics.ts';
 import { attemptTransfer, transferSeconds } from './network.ts';
 

@@ -21,28 +21,28 @@
  * const { rows, finalHeldoutLoss, totals } = runSimulation(cfg, { onRound: (row) => recorder.push(row) });
  * totals.energyKWh; // kWh over the run
  */
-import { createCommunicator, validateCommunicatorConfig } from '../core/baselines/index.ts';
+import { createCommunicator } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
 import { GlobalProgress } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
 import type { Rng } from '../core/rng.ts';
-import type { TrainingBackend } from '../backends/backend.ts';
-import { createSurrogateBackend } from '../backends/surrogate/backend.ts';
-import type { EngineName } from '../backends/tfjs/engine.ts';
+import { fnv1a } from '../core/hash.ts';
+import { checkRunFitsBackend, prepareBackend, prepareSurrogateBackend } from '../backends/index.ts';
+import type { EngineName, PreparedBackend } from '../backends/index.ts';
 import { createAdversaries } from './adversaries.ts';
 import { AggregateLog } from './catch-up.ts';
 import { SimChain } from './chain.ts';
 import type { SimChainSummary } from './chain.ts';
 import { createChurn } from './churn.ts';
-import { resolveSimConfig, surrogateOptionsOf, tfjsOptionsOf } from './config.ts';
-import type { SimBackendConfig, SimConfig, SimConfigInput } from './config.ts';
+import { resolveSimConfig } from './config.ts';
+import type { SimConfig, SimConfigInput } from './config.ts';
 import { openSimRound } from './context.ts';
 import type { SimContext } from './context.ts';
 import { Defence } from './defence.ts';
 import { runInnerStepCadence } from './inner-step.ts';
 import { Environment } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
-import { RunTotals, fnv1a, rowTotals } from './metrics.ts';
+import { RunTotals, rowTotals } from './metrics.ts';
 import type { RoundResult, SimRoundRow } from './metrics.ts';
 import { projectStore, resolveStoreLink } from './network.ts';
 import { Population } from './population.ts';
@@ -61,19 +61,6 @@ export interface RunSimulationOptions {
   readonly backend?: PreparedBackend;
   /** Called once, before the first round, with the run's chain mirror (when `chain.enabled`): for inspection. */
   readonly onChain?: (chain: SimChain) => void;
-}
-
-/**
- * A training backend that can be built synchronously: the surrogate needs nothing, the tfjs GPT
- * needs its engine selected first, which is asynchronous ({@link prepareBackend}).
- */
-export interface PreparedBackend {
-  /** The resolved `backend` section it was prepared for. */
-  readonly config: SimBackendConfig;
-  /** The tfjs engine that runs the model ('wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'); null for the surrogate. */
-  readonly engine: EngineName | null;
-  /** Builds the run's backend from its 'backend' stream. */
-  create(rng: Rng): TrainingBackend;
 }
 
 /** What a run produced. */
@@ -97,29 +84,6 @@ export interface SimResult {
   readonly chain?: SimChainSummary;
 }
 
-/**
- * Prepares the backend a resolved config names. The surrogate is ready at once; for tfjs this
- * loads the tfjs modules (on demand: they cost about half a second per process or worker thread,
- * which surrogate runs never pay) and selects the engine `backend.engine` asks for.
- *
- * @throws {EngineUnavailableError} when the engine asked for (not 'auto') cannot run here.
- * @example
- * const cfg = resolveSimConfig(input);
- * const result = runSimulation(cfg, { backend: await prepareBackend(cfg.backend) });
- */
-export async function prepareBackend(backend: SimBackendConfig): Promise<PreparedBackend> {
-  if (backend.kind === 'surrogate') return surrogatePrepared(backend);
-  const [{ selectEngine }, { createTfjsBackend }] = await Promise.all([import('../backends/tfjs/engine.ts'), import('../backends/tfjs/backend.ts')]);
-  const engine = await selectEngine(backend.engine);
-  const options = tfjsOptionsOf(backend);
-  return Object.freeze({ config: backend, engine: engine.name, create: (rng: Rng) => createTfjsBackend(engine, rng, options) });
-}
-
-function surrogatePrepared(backend: SimBackendConfig & { kind: 'surrogate' }): PreparedBackend {
-  const options = surrogateOptionsOf(backend);
-  return Object.freeze({ config: backend, engine: null, create: (rng: Rng) => createSurrogateBackend(rng, options) });
-}
-
 /** The prepared backend for `cfg`: the one given (checked to match), else the surrogate's. */
 function preparedFor(cfg: SimConfig, given: PreparedBackend | undefined): PreparedBackend {
   if (given !== undefined) {
@@ -135,15 +99,7 @@ function preparedFor(cfg: SimConfig, given: PreparedBackend | undefined): Prepar
   if (cfg.backend.kind === 'tfjs') {
     throw new ConfigError('backend.kind', 'tfjs', 'needs its engine selected first: use runSimulationAsync, or pass options.backend = await prepareBackend(cfg.backend)');
   }
-  return surrogatePrepared(cfg.backend);
-}
-
-/** Checks what only the built backend knows: the communicator fits its layout, shardsPerPeer its shards. */
-function validateAgainstBackend(cfg: SimConfig, backend: TrainingBackend): void {
-  if (cfg.shardsPerPeer > backend.numShards) {
-    throw new ConfigError('shardsPerPeer', cfg.shardsPerPeer, `must be ≤ the backend's numShards (${backend.numShards})`);
-  }
-  validateCommunicatorConfig(backend.layout, cfg.optim, 'optim');
+  return prepareSurrogateBackend(cfg.backend);
 }
 
 /**
@@ -170,7 +126,7 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   const churn = createChurn(cfg.churn, root.fork('churn'));
   const prepared = preparedFor(cfg, options.backend);
   const backend = prepared.create(root.fork('backend'));
-  validateAgainstBackend(cfg, backend);
+  checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim); // what only the built backend knows (tfjs)
   const comm = createCommunicator(backend.layout, cfg.optim);
   const netRng = root.fork('net');
   const params = backend.initParams(root.fork('init'));

@@ -13,6 +13,8 @@
  * `engine.attempts`, so a run can report why it did not get the GPU.
  *
  * tfjs keeps one active backend per process (a global engine): selecting an engine switches it.
+ * The engine names and {@link EngineUnavailableError} live in engine-names.ts (no tfjs import) and
+ * are re-exported here.
  *
  * @example
  * const engine = await selectEngine('auto');
@@ -22,14 +24,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, SparseLocoError } from '../../core/errors.ts';
+import { ENGINE_KINDS, EngineUnavailableError } from './engine-names.ts';
+import type { EngineKind, EngineName } from './engine-names.ts';
 
-/** What a caller may ask for. */
-export type EngineKind = 'auto' | 'gpu' | 'cpu' | 'wasm';
-
-/** The engine actually running. */
-export type EngineName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-
-export const ENGINE_KINDS: readonly EngineKind[] = Object.freeze(['auto', 'gpu', 'cpu', 'wasm']);
+export { ENGINE_KINDS, EngineUnavailableError } from './engine-names.ts';
+export type { EngineKind, EngineName } from './engine-names.ts';
 
 /** The tfjs namespace: every op a model uses goes through it. */
 export type Tf = typeof tf;
@@ -48,19 +47,6 @@ export interface TfjsEngine {
   readonly tf: Tf;
   /** Engines tried before this one and why each failed (empty unless kind was 'auto'). */
   readonly attempts: readonly EngineAttempt[];
-}
-
-/** An engine that was asked for cannot run here. `packageName` and `installHint` say how to fix it. */
-export class EngineUnavailableError extends SparseLocoError {
-  override name = 'EngineUnavailableError';
-  constructor(
-    readonly engine: EngineName,
-    readonly packageName: string,
-    readonly installHint: string,
-    cause: unknown,
-  ) {
-    super(`tfjs engine "${engine}" is unavailable: ${packageName} could not be loaded (${describe(cause)}). ${installHint}`, { cause });
-  }
 }
 
 /** Dynamic `import()`; replaceable in tests to simulate a broken package. */
@@ -180,11 +166,3 @@ async function activate(backendName: string): Promise<void> {
   await tf.ready();
 }
 
-function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    const first = cause.message.split('\n')[0]!;
-    return typeof code === 'string' ? `${code}: ${first}` : first;
-  }
-  return String(cause);
-}

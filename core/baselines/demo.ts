@@ -28,8 +28,8 @@ import { decodeUpdate, encodeUpdate } from '../sparseloco/codec.ts';
 import { NonFiniteValueError } from '../sparseloco/compress.ts';
 import { lrAt, resolveLrSchedule } from '../optim/adamw.ts';
 import type { LrScheduleConfig } from '../optim/adamw.ts';
-import { allGatherBytes, assertContributionSize, assertNoNullRound, checkLr, decodeMessages, emptyReport } from './communicator.ts';
-import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from './communicator.ts';
+import { allGatherBytes, assertContributionSize, assertNoNullRound, checkLr, decodeMessages, emptyReport } from '../communicator.ts';
+import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from '../communicator.ts';
 import { createDctScratch, forwardDctChunk, inverseDctChunk } from './dct.ts';
 
 export interface DemoConfig {

@@ -19,8 +19,8 @@ import {
   emptyReport,
   meanInto,
   ringAllReduceBytes,
-} from './communicator.ts';
-import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from './communicator.ts';
+} from '../communicator.ts';
+import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from '../communicator.ts';
 import { decodeDense, densePayloadBytes, encodeDense } from './dense-codec.ts';
 import type { DenseDtype } from './dense-codec.ts';
 

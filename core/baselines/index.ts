@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.ts';
 import type { ParamLayout } from '../layout.ts';
 import { createSparseLocoCommunicator } from '../sparseloco/communicator.ts';
 import type { SparseLocoCommunicatorConfig } from '../sparseloco/communicator.ts';
-import type { Communicator, MethodName } from './communicator.ts';
+import type { Communicator, MethodName } from '../communicator.ts';
 import { createDdpCommunicator } from './ddp.ts';
 import type { DdpConfig } from './ddp.ts';
 import { createDemoCommunicator } from './demo.ts';
@@ -18,7 +18,7 @@ import type { DemoConfig } from './demo.ts';
 import { createDilocoCommunicator } from './diloco.ts';
 import type { DilocoConfig } from './diloco.ts';
 
-export type { ApplyOptions, ApplyReport, Cadence, Communicator, EncodeOptions, MethodName, PeerMessage, RejectedMessage, WireBytes } from './communicator.ts';
+export type { ApplyOptions, ApplyReport, Cadence, Communicator, EncodeOptions, MethodName, PeerMessage, RejectedMessage, WireBytes } from '../communicator.ts';
 export type { DdpConfig } from './ddp.ts';
 export type { DemoConfig } from './demo.ts';
 export type { DilocoConfig } from './diloco.ts';

@@ -31,7 +31,7 @@
  * r.finalise(42, comm.apply(params, shared, messagesOf(selected))); // 'finalised' or 'skipped'
  */
 import { ConfigError, SparseLocoError } from '../errors.ts';
-import type { ApplyReport, WireBytes } from '../baselines/communicator.ts';
+import type { ApplyReport, WireBytes } from '../communicator.ts';
 
 /** Where a round is. 'finalised' and 'skipped' are terminal. */
 export type RoundPhase = 'open' | 'closed' | 'finalised' | 'skipped';

@@ -12,8 +12,8 @@
  */
 import { SparseLocoError } from '../errors.ts';
 import type { ParamLayout } from '../layout.ts';
-import { allGatherBytes, assertContributionSize, checkLr, decodeMessages, emptyReport } from '../baselines/communicator.ts';
-import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, RejectedMessage, WireBytes } from '../baselines/communicator.ts';
+import { allGatherBytes, assertContributionSize, checkLr, decodeMessages, emptyReport } from '../communicator.ts';
+import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, RejectedMessage, WireBytes } from '../communicator.ts';
 import { AggregateError, aggregate, createAggregateScratch, outerStep } from './aggregate.ts';
 import type { AggregateScratch, PeerUpdate } from './aggregate.ts';
 import { decodeUpdate, encodeUpdate } from './codec.ts';

@@ -10,7 +10,7 @@ import type { AdversaryGroup, AttackConfig, PeerUpload } from '../../sim/adversa
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import type { Participant, SimContext } from '../../sim/context.ts';
-import { fnv1a } from '../../sim/metrics.ts';
+import { fnv1a } from '../../core/hash.ts';
 import { runSimulation } from '../../sim/run.ts';
 
 const BACKEND = { hiddenDim: 16, batchSize: 8, numShards: 16 };

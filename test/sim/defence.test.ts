@@ -14,7 +14,7 @@ import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import { decodeDense, Defence, formatReasons } from '../../sim/defence.ts';
 import type { DefenceConfig } from '../../sim/defence.ts';
-import { fnv1a } from '../../sim/metrics.ts';
+import { fnv1a } from '../../core/hash.ts';
 import { runSimulation } from '../../sim/run.ts';
 import type { SimResult } from '../../sim/run.ts';
 

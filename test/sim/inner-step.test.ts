@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createCommunicator } from '../../core/baselines/index.ts';
-import { ringAllReduceBytes } from '../../core/baselines/communicator.ts';
+import { ringAllReduceBytes } from '../../core/communicator.ts';
 import { createRng } from '../../core/rng.ts';
 import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
 import type { SimConfigInput } from '../../sim/config.ts';

@@ -5,7 +5,8 @@ import { armConfig } from '../../experiments/define.ts';
 import { metricRows, runExperiment } from '../../experiments/runner.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
-import { prepareBackend, runSimulation, runSimulationAsync } from '../../sim/run.ts';
+import { prepareBackend } from '../../backends/index.ts';
+import { runSimulation, runSimulationAsync } from '../../sim/run.ts';
 
 const NET = {
   uplinkMbps: { kind: 'fixed', value: 100 },
@@ -40,20 +41,12 @@ describe('sim: backend selection', () => {
     expect(without.backend).to.deep.equal({ name: 'surrogate-mlp', engine: null });
   });
 
-  it('fills engine "auto" for tfjs and is idempotent', () => {
+  it('resolves its backend section with backends/ (test/backends/config.test.ts has the rules)', () => {
     const cfg = resolveSimConfig({ ...tfjsConfig(), backend: { kind: 'tfjs' } });
     expect(cfg.backend).to.deep.equal({ kind: 'tfjs', engine: 'auto' });
     expect(resolveSimConfig(cfg)).to.deep.equal(cfg);
-  });
-
-  it('rejects a bad kind, engine or option with a ConfigError naming the key', () => {
-    const bad = (backend: unknown) => () => resolveSimConfig({ ...tfjsConfig(), backend: backend as SimConfigInput['backend'] });
-    expect(bad({ kind: 'torch' })).to.throw(ConfigError, /backend\.kind \("torch"\) must be one of surrogate, tfjs/);
-    expect(bad({ kind: 'tfjs', engine: 'tpu' })).to.throw(ConfigError, /backend\.engine \("tpu"\) must be one of auto, gpu, cpu, wasm/);
-    expect(bad({ kind: 'tfjs', hiddenDim: 64 })).to.throw(ConfigError, /backend\.hiddenDim \(64\) is not a tfjs backend option/);
-    expect(bad({ kind: 'tfjs', model: { dmodel: 8 } })).to.throw(ConfigError, /backend\.model\.dmodel \(8\) is not a GPT shape field/);
-    expect(bad({ hiddenDim: 8, engine: 'wasm' })).to.throw(ConfigError, /backend\.engine \("wasm"\) is a tfjs option/);
-    expect(bad('tfjs')).to.throw(ConfigError, /backend \("tfjs"\) must be an object/);
+    expect(() => resolveSimConfig({ ...tfjsConfig(), backend: { kind: 'tfjs', hiddenDim: 64 } as SimConfigInput['backend'] })).to.throw(ConfigError, /backend\.hiddenDim \(64\) is not a tfjs backend option/);
+    expect(() => resolveSimConfig({ ...tfjsConfig(), shardsPerPeer: 300, backend: {} })).to.throw(ConfigError, /shardsPerPeer \(300\) must be ≤ the backend's numShards \(256\)/);
   });
 
   it('runSimulation (synchronous) asks for a prepared backend for tfjs, and checks that it matches', async () => {

@@ -91,7 +91,7 @@ function runQuadratic(comm: Communicator, rounds: number): { before: number; aft
   return { before, after: loss() };
 }
 
-describe('core/baselines/communicator conformance', () => {
+describe('core/communicator conformance (every method, via core/baselines)', () => {
   it('covers every method name', () => {
     expect(CASES.map((c) => c.config.method)).to.deep.equal([...METHOD_NAMES]);
   });

@@ -16,10 +16,12 @@
  *   4. `wireBytes(sizes)` counts what crosses the wire for one sync, per participant.
  *
  * This file also holds the helpers shared by the implementations: message ordering and
- * de-duplication, decode-with-rejection, and the two byte-accounting formulas.
+ * de-duplication, decode-with-rejection, and the two byte-accounting formulas. It sits at the top
+ * of core/, beside layout.ts, because both core/sparseloco and core/baselines implement it: kept
+ * in either, the other would have to import it and the two sub-packages would import each other.
  */
-import { ConfigError, SparseLocoError } from '../errors.ts';
-import type { ParamLayout } from '../layout.ts';
+import { ConfigError, SparseLocoError } from './errors.ts';
+import type { ParamLayout } from './layout.ts';
 
 /** Names of the synchronisation methods; the key of {@link createCommunicator}'s config. */
 export type MethodName = 'ddp' | 'diloco' | 'demo' | 'sparseloco';
