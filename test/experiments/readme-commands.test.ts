@@ -38,7 +38,7 @@ function readmeFiles(dir: string): string[] {
 }
 
 /** Shell words of a command line: single and double quotes group, nothing else is special. */
-export function shellWords(line: string): string[] {
+function shellWords(line: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
   let quote: string | null = null;
@@ -63,7 +63,7 @@ export function shellWords(line: string): string[] {
  * `npm run <script> …` command lines of a Markdown text: whole lines inside fenced code blocks
  * (a trailing `# comment` dropped, `\` continuations joined) and inline `code` spans elsewhere.
  */
-export function extractCommands(markdown: string, file: string): ReadmeCommand[] {
+function extractCommands(markdown: string, file: string): ReadmeCommand[] {
   const found: { line: number; text: string }[] = [];
   const lines = markdown.split('\n');
   let fenced = false;
