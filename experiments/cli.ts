@@ -6,6 +6,7 @@
  *   npm run experiment -- --list
  *   npm run experiment -- --describe churn-30pct
  *   npm run experiment churn-30pct -- --seeds 1,2 --set peers=50 --jobs 2 --out results/mine
+ *   npm run experiment baselines -- --set optim.indexCoding=rice   # reaches the arms whose method has the option
  *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
  *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
  */
@@ -17,13 +18,17 @@ import { ConfigError, SparseLocoError } from '../core/errors.ts';
 import { resolveSimConfig } from '../sim/config.ts';
 import { EXPERIMENTS } from './catalog/index.ts';
 import { SWEEPS } from './catalog/sweeps.ts';
+import { armsReached, overridesPerArm } from './arm-overrides.ts';
 import { armConfig } from './define.ts';
 import type { Experiment } from './define.ts';
 import { nearestKey, parseSetFlags } from './overrides.ts';
+import type { Overrides } from './overrides.ts';
 import { createProgress } from './progress.ts';
 import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
+import type { ClusterTasksOptions } from '../cluster/tasks.ts';
 import { planRuns, runTasks, metricRows } from './runner.ts';
+import type { RunTask } from './runner.ts';
 import { summaryMarkdown } from './summary.ts';
 
 const BACKENDS = ['sim', 'cluster'] as const;
@@ -48,15 +53,40 @@ function defaultOutDir(id: string): string {
   return join('results', id, stamp);
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const args = await yargs(argv)
+/** What a command line asks for, parsed, checked and planned but not yet run. */
+export type ResolvedCommand =
+  | { readonly kind: 'list' }
+  | { readonly kind: 'describe'; readonly description: unknown }
+  | {
+      readonly kind: 'run';
+      readonly experiment: Experiment;
+      readonly seeds: readonly number[];
+      /** `--tiny` and `--set` overrides, as recorded in config.resolved.json. */
+      readonly extra: Overrides;
+      /** Every (arm, seed) with its validated config. */
+      readonly tasks: readonly RunTask[];
+      readonly outDir: string;
+      readonly backend: (typeof BACKENDS)[number];
+      readonly jobs: number;
+      readonly cluster: Omit<ClusterTasksOptions, 'outDir' | 'onRow'>;
+      /** Lines for stderr: method options that reach only some arms (rule 1 of arm-overrides.ts). */
+      readonly notes: readonly string[];
+    };
+
+async function parseArgv(argv: readonly string[]) {
+  return yargs([...argv])
     .scriptName('npm run experiment --')
     .usage('$0 <id> [options]')
     .command('$0 [id]', 'run an experiment')
     .positional('id', { type: 'string', describe: 'experiment id (see --list)' })
     .option('list', { type: 'boolean', describe: 'list experiments with their question' })
     .option('describe', { type: 'string', describe: 'print the resolved config of an experiment' })
-    .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a config key: --set peers=500 --set optim.topK=32' })
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'override a config key: --set peers=500 --set optim.indexCoding=rice. An optim.<option> of one method reaches only the arms whose method has it (an error if none has); a key whose value the arms vary (what their names and labels say) is an error',
+    })
     .option('seeds', { type: 'string', describe: 'comma-separated seeds (default: the experiment\'s)' })
     .option('out', { type: 'string', describe: 'results folder (default results/<id>/<timestamp>)' })
     .option('backend', { choices: BACKENDS, default: 'sim' as const, describe: 'where peers run' })
@@ -73,17 +103,24 @@ export async function main(argv: string[]): Promise<void> {
     })
     .help()
     .parse();
+}
 
-  if (args.list) {
-    for (const exp of EXPERIMENTS.values()) console.log(`${exp.id.padEnd(18)} ${exp.question}`);
-    return;
-  }
+/**
+ * Parses and resolves a command line (the words after `npm run experiment`, `--` dropped) without
+ * running anything: the experiment exists, every flag is known, every `--set` key is valid for the
+ * arms it reaches and every arm's config resolves. A bad command is a ConfigError.
+ *
+ * @example
+ * await resolveCommand(['baselines', '--set', 'optim.indexCoding=rice']); // { kind: 'run', tasks: [15 tasks], ... }
+ */
+export async function resolveCommand(argv: readonly string[]): Promise<ResolvedCommand> {
+  const args = await parseArgv(argv);
+  if (args.list) return { kind: 'list' };
   if (args.describe !== undefined) {
     const exp = findExperiment(args.describe);
     const extra = parseSetFlags(args.set);
     const arms = exp.arms.map((arm) => ({ arm: arm.name, labels: arm.labels ?? {}, config: resolveSimConfig(armConfig(exp, arm, exp.seeds[0]!, extra)) }));
-    console.log(JSON.stringify({ id: exp.id, question: exp.question, expect: exp.expect, seeds: exp.seeds, targetLoss: exp.targetLoss ?? null, arms }, null, 2));
-    return;
+    return { kind: 'describe', description: { id: exp.id, question: exp.question, expect: exp.expect, seeds: exp.seeds, targetLoss: exp.targetLoss ?? null, arms } };
   }
   if (args.id === undefined) throw new ConfigError('experiment', undefined, 'is required: npm run experiment <id> (see --list)');
   const exp = findExperiment(args.id);
@@ -93,26 +130,55 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   if (!Number.isSafeInteger(args.jobs) || args.jobs < 1) throw new ConfigError('--jobs', args.jobs, 'must be an integer ≥ 1');
-  const extra = { ...(args.tiny ? exp.tiny : {}), ...parseSetFlags(args.set) };
+  const set = parseSetFlags(args.set);
+  const extra = { ...(args.tiny ? exp.tiny : {}), ...set };
   const seeds = parseSeeds(args.seeds) ?? [...exp.seeds];
   const tasks = planRuns(exp, seeds, extra); // validates every arm before anything runs
-  const outDir = args.out ?? defaultOutDir(exp.id);
-  console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${seeds.length} seed(s), ${args.jobs} job(s) → ${outDir}`);
-  const progress = createProgress(tasks);
-  const outcomes = args.backend === 'cluster'
-    ? await runClusterTasks(tasks, {
-      outDir,
+  const perArm = overridesPerArm(exp, extra);
+  const notes = Object.keys(set).flatMap((key) => {
+    const reached = armsReached(exp, perArm, key);
+    return reached.length < exp.arms.length ? [`--set ${key} reaches ${reached.length} of ${exp.arms.length} arms (${reached.join(', ')}): the other arms' methods have no such option`] : [];
+  });
+  return {
+    kind: 'run',
+    experiment: exp,
+    seeds,
+    extra,
+    tasks,
+    outDir: args.out ?? defaultOutDir(exp.id),
+    backend: args.backend,
+    jobs: args.jobs,
+    cluster: {
       ...(args.rpc !== undefined ? { rpcUrl: args.rpc } : {}),
       ...(args.store !== undefined ? { storeUrl: args.store } : {}),
       ...(args['s3-endpoint'] !== undefined ? { s3Endpoint: args['s3-endpoint'] } : {}),
       ...(args['block-ms'] !== undefined ? { blockTimeMs: args['block-ms'] } : {}),
       ...(args['round-blocks'] !== undefined ? { roundLength: args['round-blocks'] } : {}),
-      onRow: (task, row) => progress.update({ task, row }),
-    })
-    : await runTasks(tasks, args.jobs, (e) => progress.update(e));
+    },
+    notes,
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const command = await resolveCommand(argv);
+  if (command.kind === 'list') {
+    for (const exp of EXPERIMENTS.values()) console.log(`${exp.id.padEnd(18)} ${exp.question}`);
+    return;
+  }
+  if (command.kind === 'describe') {
+    console.log(JSON.stringify(command.description, null, 2));
+    return;
+  }
+  const { experiment: exp, tasks, outDir } = command;
+  for (const note of command.notes) console.error(note);
+  console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${command.seeds.length} seed(s), ${command.jobs} job(s) → ${outDir}`);
+  const progress = createProgress(tasks);
+  const outcomes = command.backend === 'cluster'
+    ? await runClusterTasks(tasks, { outDir, ...command.cluster, onRow: (task, row) => progress.update({ task, row }) })
+    : await runTasks(tasks, command.jobs, (e) => progress.update(e));
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
-  const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: extra, sweep: SWEEPS.get(exp.id) });
+  const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: command.extra, sweep: SWEEPS.get(exp.id) });
   console.log(`\n${summaryMarkdown(written.summary)}\n`);
   console.log(`results: ${outDir} (metrics.jsonl, metrics.csv, summary.md, plots/, report.html)`);
 }

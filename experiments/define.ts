@@ -14,9 +14,10 @@
  *   seeds: [1, 2, 3],
  * });
  */
-import { ConfigError } from '../core/errors.ts';
+import { assertInvariant, ConfigError } from '../core/errors.ts';
 import { resolveSimConfig } from '../sim/config.ts';
 import type { SimConfigInput } from '../sim/config.ts';
+import { overridesPerArm } from './arm-overrides.ts';
 import { resolveFileInputs } from './inputs.ts';
 import { applyOverrides } from './overrides.ts';
 import type { Overrides } from './overrides.ts';
@@ -81,10 +82,17 @@ export function defineExperiment(def: ExperimentDefinition): Experiment {
   return deepFreeze({ ...def });
 }
 
-/** The simulator input of one (arm, seed), with extra overrides (CLI `--set`, `--tiny`) applied last. */
+/**
+ * The simulator input of one (arm, seed), with extra overrides (CLI `--set`, `--tiny`) applied
+ * last: only those that reach this arm, and never one that changes what the arms vary
+ * (`overridesPerArm` in arm-overrides.ts states both rules).
+ */
 export function armConfig(exp: ExperimentDefinition, arm: ArmDefinition, seed: number, extra: Overrides): SimConfigInput {
+  const index = exp.arms.indexOf(arm);
+  assertInvariant(index >= 0, `arm "${arm.name}" is not an arm of ${exp.id}`);
+  const reaching = overridesPerArm(exp, extra)[index]!;
   const withArm = applyOverrides({ ...exp.base, seed } as unknown as Record<string, unknown>, arm.set, `${exp.id}/${arm.name}`);
-  const config = resolveFileInputs(applyOverrides(withArm, extra, '--set')) as unknown as SimConfigInput;
+  const config = resolveFileInputs(applyOverrides(withArm, reaching, '--set')) as unknown as SimConfigInput;
   resolveSimConfig(config); // throws a ConfigError naming the key
   return config;
 }

@@ -87,7 +87,9 @@ const OPTIONAL_FIELDS = new Set<string>([
   'backend.kind', 'backend.engine', 'backend.model', 'backend.model.contextLength', 'backend.model.dModel',
   'backend.model.numLayers', 'backend.model.numHeads', 'backend.model.mlpRatio', 'backend.heldoutWindows',
   'backend.heldoutFraction', 'backend.shardEvalWindows', 'backend.evalBatchSize', 'backend.schedule', 'backend.adamw',
-  'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
+  // The energy assumption table (sim/energy.ts); fields left out take the defaults; `file` is read by inputs.ts.
+  'energy', 'energy.deviceClasses', 'energy.carbonIntensity', 'energy.networkKWhPerGB', 'energy.source', 'energy.file',
+  'catchUp', 'projectToParams', 'closeWhenComplete',
 ]);
 
 function kindOf(v: unknown): string {

@@ -34,7 +34,9 @@ const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g,
 
 /** A single HTML file: question, expectation, summary table, every figure inline as SVG. */
 export function reportHtml(parts: { title: string; question: string; expect: string; summaryMarkdown: string; tables?: { title: string; markdown: string }[]; figures: { title: string; svg: string }[]; configJson: string }): string {
-  const table = markdownTableToHtml(parts.summaryMarkdown) + (parts.tables ?? []).map((t) => `<h2>${escapeHtml(t.title)}</h2>${markdownTableToHtml(t.markdown)}`).join('\n');
+  // Lines under the summary table (the energy footnote) are kept as paragraphs.
+  const notes = parts.summaryMarkdown.split('\n').filter((l) => l.trim() && !l.startsWith('|')).map((l) => `<p>${escapeHtml(l)}</p>`).join('\n');
+  const table = markdownTableToHtml(parts.summaryMarkdown) + notes + (parts.tables ?? []).map((t) => `<h2>${escapeHtml(t.title)}</h2>${markdownTableToHtml(t.markdown)}`).join('\n');
   const figures = parts.figures.map((f) => `<figure><figcaption>${escapeHtml(f.title)}</figcaption>${f.svg}</figure>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(parts.title)}</title>

@@ -17,7 +17,9 @@ import type { SweepAxis } from './plots.ts';
 import { reportHtml, specToSvg, svgToPng } from './render.ts';
 import type { MetricRow, RunTask } from './runner.ts';
 import { summarise, summaryMarkdown } from './summary.ts';
-import type { ExperimentSummary } from './summary.ts';
+import type { EnergyAssumption, ExperimentSummary } from './summary.ts';
+import { resolveSimConfig } from '../sim/config.ts';
+import { energyAssumptionLabel } from '../sim/energy.ts';
 
 export interface WriteResultsParameters {
   readonly outDir: string;
@@ -56,6 +58,21 @@ export function toCsv(rows: readonly object[]): string {
   return [columns.join(','), ...rows.map((r) => columns.map((c) => cell((r as Record<string, unknown>)[c])).join(','))].join('\n') + '\n';
 }
 
+/**
+ * The energy assumption tables of the tasks, in words (read from each run's resolved config, so a
+ * `--set energy.…` shows up here), with the arms that used each, in first-seen order.
+ */
+export function energyAssumptions(tasks: readonly RunTask[]): EnergyAssumption[] {
+  const byTable = new Map<string, string[]>();
+  for (const task of tasks) {
+    const table = energyAssumptionLabel(resolveSimConfig(task.config).energy);
+    const arms = byTable.get(table) ?? [];
+    if (!arms.includes(task.arm)) arms.push(task.arm);
+    byTable.set(table, arms);
+  }
+  return [...byTable].map(([table, arms]) => ({ table, arms }));
+}
+
 export async function writeResults(p: WriteResultsParameters): Promise<WrittenResults> {
   const plotsDir = join(p.outDir, 'plots');
   mkdirSync(plotsDir, { recursive: true });
@@ -77,7 +94,7 @@ export async function writeResults(p: WriteResultsParameters): Promise<WrittenRe
   write('config.resolved.json', configJson + '\n');
   write('metrics.jsonl', p.rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   write('metrics.csv', toCsv(p.rows));
-  const summary = summarise(p.experiment.id, p.rows, p.experiment.targetLoss ?? null);
+  const summary = summarise(p.experiment.id, p.rows, p.experiment.targetLoss ?? null, energyAssumptions(p.tasks));
   const md = summaryMarkdown(summary);
   const tables = (p.experiment.tables ?? []).map((t) => ({ title: t.title, markdown: t.build(p.rows) }));
   write('summary.json', JSON.stringify(summary, null, 2) + '\n');

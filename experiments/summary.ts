@@ -25,10 +25,18 @@ export interface ArmSummary {
   readonly reachedTarget: number; // seeds that reached the target
 }
 
+/** One energy assumption table (in words, `energyAssumptionLabel`) and the arms that ran with it. */
+export interface EnergyAssumption {
+  readonly table: string;
+  readonly arms: readonly string[];
+}
+
 export interface ExperimentSummary {
   readonly experiment: string;
   readonly targetLoss: number | null;
   readonly arms: readonly ArmSummary[];
+  /** The tables the energy figures come from; empty when not known (rows without their configs). */
+  readonly energyAssumptions: readonly EnergyAssumption[];
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -38,8 +46,8 @@ const std = (xs: readonly number[]): number => {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 };
 
-/** Summarises rows per arm, arms in first-seen order. */
-export function summarise(experiment: string, rows: readonly MetricRow[], targetLoss: number | null = null): ExperimentSummary {
+/** Summarises rows per arm, arms in first-seen order; `energyAssumptions` say where the energy figures come from. */
+export function summarise(experiment: string, rows: readonly MetricRow[], targetLoss: number | null = null, energyAssumptions: readonly EnergyAssumption[] = []): ExperimentSummary {
   const arms = new Map<string, Map<number, MetricRow[]>>();
   for (const row of rows) {
     const bySeed = arms.get(row.arm) ?? new Map<number, MetricRow[]>();
@@ -75,7 +83,7 @@ export function summarise(experiment: string, rows: readonly MetricRow[], target
       reachedTarget: reached.length,
     });
   }
-  return { experiment, targetLoss, arms: out };
+  return { experiment, targetLoss, arms: out, energyAssumptions };
 }
 
 function sumField(rows: readonly MetricRow[], field: string): number | null {
@@ -103,12 +111,15 @@ export function formatBytes(bytes: number): string {
   return `${v.toPrecision(3)} ${units[u]}`;
 }
 
-/** The summary as a Markdown table. */
+/**
+ * The summary as a Markdown table. Energy and CO2e columns carry a footnote, under the table,
+ * naming the assumption table(s) they were computed from: they are never measurements.
+ */
 export function summaryMarkdown(s: ExperimentSummary): string {
   const target = s.targetLoss !== null;
   const energy = s.arms.some((a) => a.energyKWhMean !== null);
   const head = ['arm', 'seeds', 'final held-out loss (mean ± sd)', 'min … max', 'bytes (up+down)', 'sim time', 'skipped rounds', 'mean active peers'];
-  if (energy) head.push('energy', 'CO2e');
+  if (energy) head.push('energy¹', 'CO2e¹');
   if (target) head.push(`time to loss ≤ ${s.targetLoss}`, 'bytes to target');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const a of s.arms) {
@@ -131,5 +142,13 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     }
     lines.push(`| ${cells.join(' | ')} |`);
   }
+  if (energy) lines.push('', energyFootnote(s.energyAssumptions));
   return lines.join('\n');
+}
+
+function energyFootnote(assumptions: readonly EnergyAssumption[]): string {
+  const lead = '¹ Computed from an energy assumption table, not measured';
+  if (assumptions.length === 0) return `${lead} (see the energy section of config.resolved.json).`;
+  if (assumptions.length === 1) return `${lead}: ${assumptions[0]!.table}.`;
+  return `${lead}: ${assumptions.map((a) => `${a.arms.join(', ')}: ${a.table}`).join('; ')}.`;
 }

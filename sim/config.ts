@@ -31,7 +31,7 @@ import type { DefenceConfig } from './defence.ts';
 import { validateDistribution } from './distributions.ts';
 import type { Distribution } from './distributions.ts';
 import { ENERGY_DEFAULTS, resolveEnergyConfig } from './energy.ts';
-import type { EnergyConfig } from './energy.ts';
+import type { EnergyConfig, EnergyConfigInput } from './energy.ts';
 import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
 
@@ -68,8 +68,8 @@ export interface SimConfigInput {
    * Validated by backends/config.ts.
    */
   readonly backend?: BackendInput;
-  /** Device classes, carbon intensities and network energy; default {@link ENERGY_DEFAULTS} (an assumption). */
-  readonly energy?: EnergyConfig;
+  /** Device classes, carbon intensities and network energy; fields left out take {@link ENERGY_DEFAULTS} (an assumption). */
+  readonly energy?: EnergyConfigInput;
   /** When a stale or joining peer replays missed aggregates and when it downloads a checkpoint. */
   readonly catchUp?: CatchUpOptions;
   /**

@@ -46,14 +46,19 @@ export type CarbonIntensityConfig =
       readonly default?: number;
     };
 
-/** Energy configuration of a run. */
+/** Energy configuration of a run: the assumption table every kWh and CO2e figure comes from. */
 export interface EnergyConfig {
   /** Device classes peers are drawn from (non-empty, weights with a positive sum). */
   readonly deviceClasses: readonly DeviceClassConfig[];
   readonly carbonIntensity: CarbonIntensityConfig;
   /** Energy of moving data over the network, kWh per GB (1e9 bytes) moved by a peer; ≥ 0. */
   readonly networkKWhPerGB?: number;
+  /** Where the figures come from (a datasheet, a grid operator's report, "assumption"); shown beside every energy figure. */
+  readonly source?: string;
 }
+
+/** A user's table: any field left out takes its {@link ENERGY_DEFAULTS} value. */
+export type EnergyConfigInput = Partial<EnergyConfig>;
 
 /**
  * Defaults. ASSUMPTION, not a measurement: round placeholder figures (one 300 W accelerator idling
@@ -64,7 +69,14 @@ export const ENERGY_DEFAULTS: EnergyConfig = Object.freeze({
   deviceClasses: Object.freeze([Object.freeze({ name: 'default', weight: 1, powerW: 300, idleW: 50, stepTimeScale: 1 })]),
   carbonIntensity: 400,
   networkKWhPerGB: 0.01,
+  source: 'placeholder assumption (sim/energy.ts ENERGY_DEFAULTS), not a measurement',
 });
+
+/** The source shown for a table that changes some default but does not say where its figures come from. */
+export const UNSTATED_SOURCE = 'set in the config, source not stated';
+
+const ENERGY_KEYS = ['deviceClasses', 'carbonIntensity', 'networkKWhPerGB', 'source'];
+const DEVICE_KEYS = ['name', 'weight', 'powerW', 'idleW', 'stepTimeScale'];
 
 /** Joules in one kWh. */
 export const JOULES_PER_KWH = 3.6e6;
@@ -80,16 +92,24 @@ export interface PeerRoundUsage {
 }
 
 /**
- * Validates `cfg` (keys reported under `key`) against the network's region names (`null` when the
- * network has no regions) and returns it frozen with `networkKWhPerGB` filled in.
+ * Validates `input` (keys reported under `key`) against the network's region names (`null` when
+ * the network has no regions) and returns it frozen with every field filled in: fields left out
+ * take their defaults, and `source` says "not stated" when some default was changed without one.
  */
-export function resolveEnergyConfig(cfg: EnergyConfig, regionNames: readonly string[] | null, key = 'energy'): EnergyConfig {
-  if (typeof cfg !== 'object' || cfg === null) throw new ConfigError(key, cfg, 'must be an object');
+export function resolveEnergyConfig(input: EnergyConfigInput, regionNames: readonly string[] | null, key = 'energy'): EnergyConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(key, input, 'must be an object');
+  rejectUnknownKeys(key, input, ENERGY_KEYS);
+  const changed = ENERGY_KEYS.some((k) => k !== 'source' && Object.hasOwn(input, k));
+  const source = input.source ?? (changed ? UNSTATED_SOURCE : ENERGY_DEFAULTS.source!);
+  if (typeof source !== 'string' || source.trim().length === 0) throw new ConfigError(`${key}.source`, source, 'must be a non-empty string naming where the figures come from');
+  const cfg = { ...ENERGY_DEFAULTS, ...input, source };
   const classes = cfg.deviceClasses;
   if (!Array.isArray(classes) || classes.length === 0) throw new ConfigError(`${key}.deviceClasses`, classes, 'must be a non-empty array');
   const names = new Set<string>();
   classes.forEach((c, i) => {
     const ck = `${key}.deviceClasses[${i}]`;
+    if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new ConfigError(ck, c, 'must be an object { name, weight, powerW, idleW, stepTimeScale }');
+    rejectUnknownKeys(ck, c, DEVICE_KEYS);
     if (typeof c.name !== 'string' || c.name.length === 0) throw new ConfigError(`${ck}.name`, c.name, 'must be a non-empty string');
     if (names.has(c.name)) throw new ConfigError(`${ck}.name`, c.name, 'must be unique among device classes');
     names.add(c.name);
@@ -107,6 +127,13 @@ export function resolveEnergyConfig(cfg: EnergyConfig, regionNames: readonly str
   const networkKWhPerGB = cfg.networkKWhPerGB ?? ENERGY_DEFAULTS.networkKWhPerGB!;
   nonNegative(`${key}.networkKWhPerGB`, networkKWhPerGB);
   return Object.freeze({ ...cfg, networkKWhPerGB });
+}
+
+// A typo (`energy.devices`, `powerWatts`) must not become a silent default.
+function rejectUnknownKeys(key: string, value: object, allowed: readonly string[]): void {
+  for (const k of Object.keys(value)) {
+    if (!allowed.includes(k)) throw new ConfigError(`${key}.${k}`, (value as Record<string, unknown>)[k], `is not an energy option (options: ${allowed.join(', ')})`);
+  }
 }
 
 function validateIntensity(key: string, ci: CarbonIntensityConfig, regionNames: readonly string[] | null): void {
@@ -162,4 +189,24 @@ export function peerRoundEnergyKWh(device: DeviceClassConfig, usage: PeerRoundUs
 /** kg CO2e of `kWh` on a grid of `gPerKWh` gCO2e/kWh. */
 export function co2eKg(kWh: number, gPerKWh: number): number {
   return (kWh * gPerKWh) / 1000;
+}
+
+/**
+ * The assumption table in words, for every place that shows an energy figure: device draws,
+ * grid intensity, network energy and the table's source, all read from the resolved config.
+ *
+ * @example
+ * energyAssumptionLabel(ENERGY_DEFAULTS);
+ * // 'assumed 300 W per device (50 W idle), 400 gCO2e/kWh, 0.01 kWh/GB moved; source: placeholder assumption (…)'
+ */
+export function energyAssumptionLabel(cfg: EnergyConfig): string {
+  const total = cfg.deviceClasses.reduce((a, c) => a + c.weight, 0);
+  const devices = cfg.deviceClasses.length === 1
+    ? `${cfg.deviceClasses[0]!.powerW} W per device (${cfg.deviceClasses[0]!.idleW} W idle)`
+    : cfg.deviceClasses.map((c) => `${c.name} ${c.powerW} W (${c.idleW} W idle, ${Math.round((100 * c.weight) / total)}% of peers)`).join(', ');
+  const ci = cfg.carbonIntensity;
+  const intensity = typeof ci === 'number'
+    ? `${ci} gCO2e/kWh`
+    : `gCO2e/kWh by region: ${[...Object.entries(ci.byRegion).map(([r, v]) => `${r} ${v}`), ...(ci.default === undefined ? [] : [`others ${ci.default}`])].join(', ')}`;
+  return `assumed ${devices}, ${intensity}, ${cfg.networkKWhPerGB ?? ENERGY_DEFAULTS.networkKWhPerGB} kWh/GB moved; source: ${cfg.source ?? UNSTATED_SOURCE}`;
 }

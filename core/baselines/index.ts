@@ -9,6 +9,7 @@
 import { ConfigError } from '../errors.ts';
 import type { ParamLayout } from '../layout.ts';
 import { createSparseLocoCommunicator } from '../sparseloco/communicator.ts';
+import { assertTopKFitsChunks } from '../sparseloco/config.ts';
 import type { SparseLocoCommunicatorConfig } from '../sparseloco/communicator.ts';
 import type { Communicator, MethodName } from '../communicator.ts';
 import { createDdpCommunicator } from './ddp.ts';
@@ -68,4 +69,7 @@ export function validateCommunicatorConfig(layout: ParamLayout, config: Communic
     }
   }
   createCommunicator(layout, config);
+  // After the constructor, which has checked that a given topK is a positive integer.
+  const topK = (config as { topK?: unknown }).topK;
+  if (allowed.includes('topK') && typeof topK === 'number') assertTopKFitsChunks(topK, layout, `${key}.topK`);
 }

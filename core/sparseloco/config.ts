@@ -3,6 +3,7 @@
  * validated once into a frozen object. Every field is configuration, as SPEC.md §0 asks.
  */
 import { ConfigError } from '../errors.ts';
+import type { ParamLayout } from '../layout.ts';
 
 /** How the within-chunk indices are written on the wire (SPEC.md §2.3, §8). */
 export type IndexCoding = 'packed12' | 'rice';
@@ -64,4 +65,17 @@ export function effectiveTopK(topK: number, chunkLen: number): number {
   k = Math.max(k, 2);
   k -= k % 2;
   return Math.min(k, chunkLen);
+}
+
+/**
+ * A per-chunk top-k larger than every chunk of `layout` would be clamped to the chunk length by
+ * {@link effectiveTopK} without a word, so a typo such as 99999 would silently send dense chunks.
+ * Checked wherever a configured k meets a layout (SparseLoCo and DeMo both select per chunk).
+ *
+ * @example
+ * assertTopKFitsChunks(99999, layout, 'optim.topK'); // ConfigError: optim.topK (99999) must be ≤ chunk size (4096), ...
+ */
+export function assertTopKFitsChunks(topK: number, layout: ParamLayout, key = 'optim.topK'): void {
+  const chunkSize = Math.max(...layout.tensors.map((t) => t.chunk.chunkLen)); // elements
+  if (topK > chunkSize) throw new ConfigError(key, topK, `must be ≤ chunk size (${chunkSize}), the largest chunk of the model's parameter layout`);
 }

@@ -42,7 +42,7 @@ export default defineExperiment({
     ...BASE,
     rounds: 40,
     net: regionNet(MIXES[0].weights),
-    energy: { deviceClasses: DEVICES, carbonIntensity: { byRegion: Object.fromEntries(REGIONS.map((r) => [r.name, r.intensity])) }, networkKWhPerGB: 0.01 },
+    energy: { deviceClasses: DEVICES, carbonIntensity: { byRegion: Object.fromEntries(REGIONS.map((r) => [r.name, r.intensity])) }, networkKWhPerGB: 0.01, source: 'illustrative assumption (experiments/catalog/energy.ts), not measurements' },
   },
   arms: MIXES.flatMap((mix) =>
     (['sparseloco', 'diloco', 'ddp'] as const).map((method) => ({

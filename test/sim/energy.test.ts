@@ -3,7 +3,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
-import { ENERGY_DEFAULTS, carbonIntensityOf, co2eKg, drawDeviceClass, peerRoundEnergyKWh, resolveEnergyConfig } from '../../sim/energy.ts';
+import { ENERGY_DEFAULTS, UNSTATED_SOURCE, carbonIntensityOf, co2eKg, drawDeviceClass, energyAssumptionLabel, peerRoundEnergyKWh, resolveEnergyConfig } from '../../sim/energy.ts';
 import type { EnergyConfig } from '../../sim/energy.ts';
 import { drawPeerLink } from '../../sim/network.ts';
 import { runSimulation } from '../../sim/run.ts';
@@ -75,7 +75,7 @@ describe('sim/energy: model', () => {
   });
 
   it('rejects bad energy config, naming the key', () => {
-    const keyOf = (cfg: EnergyConfig, regions: readonly string[] | null = null): string => {
+    const keyOf = (cfg: Partial<EnergyConfig>, regions: readonly string[] | null = null): string => {
       try {
         resolveEnergyConfig(cfg, regions);
       } catch (err) {
@@ -93,6 +93,29 @@ describe('sim/energy: model', () => {
     expect(keyOf({ deviceClasses: [GPU], carbonIntensity: { byRegion: { mars: 1 } } }, ['eu'])).to.equal('energy.carbonIntensity.byRegion.mars');
     expect(keyOf({ deviceClasses: [GPU], carbonIntensity: { byRegion: { eu: 1 } } }, ['eu', 'us'])).to.equal('energy.carbonIntensity.default');
     expect(keyOf({ deviceClasses: [GPU], carbonIntensity: 1, networkKWhPerGB: -0.1 })).to.equal('energy.networkKWhPerGB');
+    // A typo is an error, never a silent default.
+    expect(keyOf({ devices: [GPU] } as Partial<EnergyConfig>)).to.equal('energy.devices');
+    expect(keyOf({ deviceClasses: [{ ...GPU, powerWatts: 5 } as typeof GPU] })).to.equal('energy.deviceClasses[0].powerWatts');
+    expect(keyOf({ source: '' })).to.equal('energy.source');
+    expect(() => resolveEnergyConfig({ devices: [] } as Partial<EnergyConfig>, null)).to.throw(ConfigError, 'energy.devices ([]) is not an energy option (options: deviceClasses, carbonIntensity, networkKWhPerGB, source)');
+  });
+
+  it('a user table may give some fields: the rest are the defaults, and the source says whose figures they are', () => {
+    const partial = resolveEnergyConfig({ carbonIntensity: 250 }, null);
+    expect(partial).to.deep.equal({ ...ENERGY_DEFAULTS, carbonIntensity: 250, source: UNSTATED_SOURCE });
+    expect(resolveEnergyConfig({ carbonIntensity: 250, source: 'grid operator 2026' }, null).source).to.equal('grid operator 2026');
+    expect(resolveEnergyConfig({}, null)).to.deep.equal(ENERGY_DEFAULTS);
+  });
+
+  it('labels the assumption table with the numbers it holds', () => {
+    expect(energyAssumptionLabel(ENERGY_DEFAULTS)).to.equal(
+      'assumed 300 W per device (50 W idle), 400 gCO2e/kWh, 0.01 kWh/GB moved; source: placeholder assumption (sim/energy.ts ENERGY_DEFAULTS), not a measurement',
+    );
+    const mixed = resolveEnergyConfig(
+      { deviceClasses: [GPU, { ...GPU, name: 'cpu', weight: 3, powerW: 90, idleW: 9 }], carbonIntensity: { byRegion: { eu: 50 }, default: 600 }, networkKWhPerGB: 0, source: 'datasheets' },
+      ['eu', 'us'],
+    );
+    expect(energyAssumptionLabel(mixed)).to.equal('assumed gpu 400 W (40 W idle, 25% of peers), cpu 90 W (9 W idle, 75% of peers), gCO2e/kWh by region: eu 50, others 600, 0 kWh/GB moved; source: datasheets');
   });
 
   it('defaults are filled in by resolveSimConfig', () => {
