@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { Environment, Interrupt, KernelError, type ProcessGenerator } from '../../../sim/kernel/index.ts';
 
-/** A process that records rounds 0 … rounds − 1, one per sim second, and throws in `failAt`. */
+/** A process that records rounds 0 … rounds − 1, one per sim second, and throws in round `failAt` (−1: never). */
 function roundLoop(env: Environment, rows: number[], rounds: number, failAt: number): ProcessGenerator<string> {
   return (function* () {
     for (let round = 0; round < rounds; round++) {
