@@ -13,8 +13,7 @@
  * latency, and bandwidth is the bottleneck of the two ends: min(peer uplink, store ingress) for an
  * upload, min(store egress, peer downlink) for a download. Transfers do not share bandwidth: the
  * store's ingress/egress is a per-transfer cap, not a pool split between concurrent transfers
- * (no contention). Where contention matters, {@link sharedBandwidthFinishTimes} models the store's
- * bandwidth as one pool shared max-min fairly (processor sharing with per-transfer caps).
+ * (no contention).
  *
  * @example
  * const net = resolveNetworkConfig({
@@ -215,11 +214,6 @@ function regionIndex(cfg: RegionLinkConfig, name: string): number {
   return i;
 }
 
-/** One-way latency from region `from` to region `to`, sim seconds (a lookup in the ms table). */
-export function regionLatencyS(cfg: RegionLinkConfig, from: string, to: string): number {
-  return cfg.latencyMs[regionIndex(cfg, from)]![regionIndex(cfg, to)]! / 1000;
-}
-
 /**
  * Draws peer `peerId`'s link from `rng.fork('link:<peerId>')`, so a peer's link depends only on
  * (rng path, peer id), never on which other peers were drawn or in what order. Each quantity has
@@ -326,92 +320,4 @@ export function attemptTransfer(
     if (attempt <= loss.maxRetries) seconds += loss.backoffS * Math.pow(factor, attempt - 1);
   }
   return { seconds, attempts: loss.maxRetries + 1, delivered: false };
-}
-
-/** E[attempts] under `loss`: Σ_{k=0}^{R} p^k = (1 − p^{R+1}) / (1 − p), R = maxRetries. */
-export function expectedAttempts(loss: LossConfig): number {
-  const p = loss.probability;
-  if (p === 1) return loss.maxRetries + 1;
-  return (1 - Math.pow(p, loss.maxRetries + 1)) / (1 - p);
-}
-
-/** One transfer competing for a shared pool: its bytes start flowing at `startS` (after latency). */
-export interface SharedFlow {
-  /** Sim seconds at which the first byte can flow (request time + latency). */
-  readonly startS: number;
-  readonly bytes: number;
-  /** The transfer's own cap, bytes/s (e.g. the peer's uplink). */
-  readonly capBytesPerS: number;
-}
-
-/**
- * Processor sharing of one pool of `capacityBytesPerS` (e.g. the store's ingress) between
- * concurrent transfers: at every instant the active flows get max-min fair rates (water-filling:
- * a flow capped below its fair share keeps its cap, the rest is split evenly among the others),
- * recomputed whenever a flow starts or finishes. Returns each flow's finish time, sim seconds, in
- * input order (latency is the caller's: pass startS = request time + latency).
- *
- * Cost O(F² log F) for F flows (rates are recomputed at each of the 2F events), fine for the
- * fidelity runs' tens to hundreds of concurrent transfers, not for 10,000 peers at once.
- *
- * @example sharedBandwidthFinishTimes([{ startS: 0, bytes: 100, capBytesPerS: 1e9 }, { startS: 0, bytes: 100, capBytesPerS: 1e9 }], 100) // [2, 2]
- */
-export function sharedBandwidthFinishTimes(flows: readonly SharedFlow[], capacityBytesPerS: number): Float64Array {
-  if (!(Number.isFinite(capacityBytesPerS) && capacityBytesPerS > 0)) throw new ConfigError('capacityBytesPerS', capacityBytesPerS, 'must be a finite number > 0');
-  flows.forEach((f, i) => {
-    if (!Number.isFinite(f.startS)) throw new ConfigError(`flows[${i}].startS`, f.startS, 'must be a finite number');
-    if (!(Number.isFinite(f.bytes) && f.bytes >= 0)) throw new ConfigError(`flows[${i}].bytes`, f.bytes, 'must be a finite number ≥ 0');
-    if (!(f.capBytesPerS > 0)) throw new ConfigError(`flows[${i}].capBytesPerS`, f.capBytesPerS, 'must be > 0');
-  });
-  const n = flows.length;
-  const finish = new Float64Array(n);
-  const remaining = new Float64Array(n);
-  const rate = new Float64Array(n);
-  // Arrival order; equal starts keep input order so the result is order-stable.
-  const arrivals = Array.from({ length: n }, (_, i) => i).sort((a, b) => flows[a]!.startS - flows[b]!.startS || a - b);
-  let active: number[] = [];
-  let next = 0;
-  let now = -Infinity;
-
-  const admitUpTo = (t: number) => {
-    while (next < n && flows[arrivals[next]!]!.startS <= t) {
-      const i = arrivals[next++]!;
-      if (flows[i]!.bytes === 0) finish[i] = flows[i]!.startS;
-      else {
-        remaining[i] = flows[i]!.bytes;
-        active.push(i);
-      }
-    }
-  };
-
-  while (next < n || active.length > 0) {
-    if (active.length === 0) {
-      now = flows[arrivals[next]!]!.startS;
-      admitUpTo(now);
-      continue;
-    }
-    // Water-filling: visit flows by ascending cap; each takes min(cap, fair share of what is left).
-    active.sort((a, b) => flows[a]!.capBytesPerS - flows[b]!.capBytesPerS || a - b);
-    let left = capacityBytesPerS;
-    active.forEach((i, k) => {
-      rate[i] = Math.min(flows[i]!.capBytesPerS, left / (active.length - k));
-      left -= rate[i]!;
-    });
-    let first = active[0]!;
-    for (const i of active) if (remaining[i]! / rate[i]! < remaining[first]! / rate[first]!) first = i;
-    const finishAt = now + remaining[first]! / rate[first]!;
-    const arriveAt = next < n ? flows[arrivals[next]!]!.startS : Infinity;
-    const t = Math.min(finishAt, arriveAt);
-    for (const i of active) remaining[i] = remaining[i]! - rate[i]! * (t - now);
-    if (finishAt <= arriveAt) remaining[first] = 0;
-    now = t;
-    // Flows within rounding of empty finish now too (simultaneous finishes).
-    active = active.filter((i) => {
-      if (remaining[i]! > flows[i]!.bytes * 1e-12) return true;
-      finish[i] = now;
-      return false;
-    });
-    admitUpTo(now);
-  }
-  return finish;
 }

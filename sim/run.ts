@@ -22,7 +22,7 @@
  * totals.energyKWh; // kWh over the run
  */
 import { createCommunicator } from '../core/baselines/index.ts';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, assertInvariant } from '../core/errors.ts';
 import { GlobalProgress } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
 import type { Rng } from '../core/rng.ts';
@@ -168,6 +168,8 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   }
 
   ctx.env.run(ctx.env.process(roundLoop()));
+  // A failed round throws out of run(); a short run here is a bug, never a result.
+  assertInvariant(rows.length === cfg.rounds, `the run produced ${rows.length} rows for rounds = ${cfg.rounds}`);
   const last = rows[rows.length - 1]!;
   const { bytesUp, bytesDown, finalisedRounds, skippedRounds } = rowTotals(rows);
   return Object.freeze({

@@ -8,11 +8,25 @@
  * env.run();
  */
 import { EventQueue } from './queue.ts';
-import { Condition, NORMAL, Process, SimEvent, Timeout, URGENT, type ProcessGenerator } from './events.ts';
+import { Condition, NORMAL, Process, SimEvent, Timeout, URGENT, type Callback, type ProcessGenerator } from './events.ts';
 import { KernelError } from './errors.ts';
 
-/** Raised to stop `run(until)`; never escapes `run`. */
-class StopSimulation extends Error {}
+/** Raised to stop `run(until)` with the until event's value; never escapes `run`. */
+class StopSimulation extends Error {
+  constructor(readonly value: unknown) {
+    super('StopSimulation');
+  }
+}
+
+/**
+ * The until event's callback (SimPy's `StopSimulation.callback`): a success ends the run with its
+ * value; a failure is thrown out of `run`, even if a waiter caught it, so that a failed run can
+ * never look like a finished, shorter one.
+ */
+const stopRun: Callback = (event) => {
+  if (event.ok) throw new StopSimulation(event.value);
+  throw event.value;
+};
 
 /** The already-succeeded event that ends `run(until=time)`; the environment queues it itself. */
 class StopEvent extends SimEvent<undefined> {
@@ -62,26 +76,37 @@ export class Environment {
   }
 
   /**
-   * Runs until the queue is empty, until sim time `until`, or until the event `until` is processed
-   * (returning its value). A failure nobody handled is thrown from here.
+   * Runs until the queue is empty, until sim time `until`, or until the event `until` is processed,
+   * after SimPy's `run`:
+   * - `until` a time: must be finite and later than `now`; the run stops at exactly that time,
+   *   before the normal-priority events scheduled for it.
+   * - `until` an event: returns its value; if it fails, its error is thrown from here. An event
+   *   already processed returns its value (or throws its error) without running anything — where
+   *   SimPy would return a failed event's error as a value. If the queue runs empty before the
+   *   event is triggered, that is a KernelError (SimPy: "No scheduled events left but until event
+   *   was not triggered").
+   * A failure nobody handled is thrown from here in every mode.
    */
   run(until?: number | SimEvent<any>): unknown {
     let stopAt: SimEvent<any> | null = null;
     if (typeof until === 'number') {
-      if (!(until > this.#now)) throw new KernelError(`run(until=${until}) must be later than now (${this.#now})`);
+      if (!(until > this.#now && until !== Infinity)) {
+        throw new KernelError(`run: until (${until}) must be a finite number of sim seconds later than now (${this.#now})`);
+      }
       // At exactly `until` (not now + (until − now), which can round off), and URGENT: normal-
       // priority events at `until` do not run (SimPy semantics).
       stopAt = new StopEvent(this);
       this.#queue.push(until, URGENT, stopAt);
     } else if (until instanceof SimEvent) {
+      if (until.processed) {
+        if (!until.ok) throw until.value;
+        return until.value;
+      }
       stopAt = until;
-      if (until.processed) return until.value;
+    } else if (until !== undefined) {
+      throw new KernelError(`run: until (${JSON.stringify(until) ?? String(until)}) must be a number of sim seconds or an event`);
     }
-    if (stopAt) {
-      stopAt.then(() => {
-        throw new StopSimulation();
-      });
-    }
+    stopAt?.then(stopRun);
     try {
       // step(), inlined: this loop runs once per event.
       const queue = this.#queue;
@@ -90,10 +115,14 @@ export class Environment {
         queue.popItem()!._process();
       }
     } catch (error) {
-      if (error instanceof StopSimulation) return stopAt!.ok ? stopAt!.value : undefined;
+      if (error instanceof StopSimulation) return error.value;
       throw error;
+    } finally {
+      // A run ended by a failure leaves its until event pending: take the stop off it, or it
+      // would end some later run early.
+      if (stopAt !== null && !stopAt.processed) stopAt._removeCallback(stopRun);
     }
-    if (until instanceof SimEvent) throw new KernelError('run(until=event): the queue ran empty before the event was processed');
+    if (stopAt !== null) throw new KernelError('run: no scheduled events left but the until event was not triggered');
     return undefined;
   }
 

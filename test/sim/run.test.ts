@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { createCommunicator } from '../../core/baselines/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
+import { NonFiniteValueError } from '../../core/sparseloco/compress.ts';
 import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
-import { runSimulation } from '../../sim/run.ts';
-import type { SimRoundRow } from '../../sim/run.ts';
+import { prepareBackend, runSimulation } from '../../sim/run.ts';
+import type { PreparedBackend, SimRoundRow } from '../../sim/run.ts';
 import { FIXED_NET, messageBytes } from './helpers.ts';
 
 const NET = {
@@ -210,5 +211,50 @@ describe('sim/config: resolveSimConfig', () => {
     expect(Object.isFrozen(cfg)).to.equal(true);
     expect(Object.isFrozen(cfg.net.store)).to.equal(true);
     expect(resolveSimConfig(cfg)).to.deep.equal(cfg);
+  });
+});
+
+describe('sim/run: a failure mid-run', () => {
+  /** The real surrogate backend with one fault: from round `failRound` on, peer 0's Δ holds a NaN (a diverged inner loop). */
+  async function nanDeltaFrom(cfg: SimConfigInput, failRound: number): Promise<PreparedBackend> {
+    const prepared = await prepareBackend(resolveSimConfig(cfg).backend);
+    return {
+      ...prepared,
+      create(rng) {
+        const real = prepared.create(rng);
+        return {
+          name: real.name,
+          layout: real.layout,
+          numShards: real.numShards,
+          initParams: (r) => real.initParams(r),
+          evaluate: (params, data) => real.evaluate(params, data),
+          createTrainer(peerId) {
+            const trainer = real.createTrainer(peerId);
+            return {
+              peerId,
+              get optimizerSteps() {
+                return trainer.optimizerSteps;
+              },
+              runInnerLoop(request) {
+                const result = trainer.runInnerLoop(request);
+                if (peerId === 0 && request.round >= failRound) result.delta[0] = Number.NaN;
+                return result;
+              },
+              computeGradient: (request) => trainer.computeGradient(request),
+            };
+          },
+        };
+      },
+    };
+  }
+
+  it('propagates out of runSimulation as its own error, not as a shorter result', async () => {
+    const cfg = config({ rounds: 5 });
+    const backend = await nanDeltaFrom(cfg, 2);
+    const rounds: number[] = [];
+    expect(() => runSimulation(cfg, { backend, onRound: (row) => rounds.push(row.round) })).to.throw(NonFiniteValueError);
+    expect(rounds).to.deep.equal([0, 1]);
+    // The same backend without the fault in reach runs every round.
+    expect(runSimulation(cfg, { backend: await nanDeltaFrom(cfg, 5) }).rows).to.have.length(5);
   });
 });
