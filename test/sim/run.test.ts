@@ -6,8 +6,10 @@ import { NonFiniteValueError } from '../../core/sparseloco/compress.ts';
 import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
-import { prepareBackend, runSimulation } from '../../sim/run.ts';
-import type { PreparedBackend, SimRoundRow } from '../../sim/run.ts';
+import { prepareBackend } from '../../backends/index.ts';
+import type { PreparedBackend } from '../../backends/index.ts';
+import { runSimulation } from '../../sim/run.ts';
+import type { SimRoundRow } from '../../sim/run.ts';
 import { FIXED_NET, messageBytes } from './helpers.ts';
 
 const NET = {
