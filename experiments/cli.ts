@@ -8,6 +8,7 @@
  *   npm run experiment churn-30pct -- --seeds 1,2 --set peers=50 --jobs 2 --out results/mine
  *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
  *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
+ *   npm run experiment churn-30pct -- --dashboard               # live charts on 127.0.0.1 (port printed)
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ import { armConfig } from './define.ts';
 import type { Experiment } from './define.ts';
 import { nearestKey, parseSetFlags } from './overrides.ts';
 import { createProgress } from './progress.ts';
+import { openLiveDashboard, untilInterrupted } from './dashboard/live.ts';
+import { parseDashboardPort } from './dashboard/server.ts';
 import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
 import { planRuns, runTasks, metricRows } from './runner.ts';
@@ -67,6 +70,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('s3-endpoint', { type: 'string', describe: 'cluster: S3-API endpoint for an s3:// store' })
     .option('block-ms', { type: 'number', describe: 'cluster: wall ms per mined block (default 250)' })
     .option('round-blocks', { type: 'number', describe: 'cluster: blocks per round window (default 40)' })
+    .option('dashboard', { type: 'string', describe: 'serve live charts on 127.0.0.1: --dashboard (a free port) or --dashboard PORT' })
     .strict()
     .fail((msg, err) => {
       throw err ?? new ConfigError('command line', argv.join(' '), msg);
@@ -95,26 +99,46 @@ export async function main(argv: string[]): Promise<void> {
   if (!Number.isSafeInteger(args.jobs) || args.jobs < 1) throw new ConfigError('--jobs', args.jobs, 'must be an integer ≥ 1');
   const extra = { ...(args.tiny ? exp.tiny : {}), ...parseSetFlags(args.set) };
   const seeds = parseSeeds(args.seeds) ?? [...exp.seeds];
+  const dashboardPort = parseDashboardPort(args.dashboard);
   const tasks = planRuns(exp, seeds, extra); // validates every arm before anything runs
   const outDir = args.out ?? defaultOutDir(exp.id);
   console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${seeds.length} seed(s), ${args.jobs} job(s) → ${outDir}`);
+  const dashboard = dashboardPort === null ? null : await openLiveDashboard({ experiment: exp, backend: args.backend, tasks, outDir, port: dashboardPort });
+  if (dashboard !== null) console.error(`dashboard: ${dashboard.server.url}`);
   const progress = createProgress(tasks);
-  const outcomes = args.backend === 'cluster'
-    ? await runClusterTasks(tasks, {
+  const outcomes = await (args.backend === 'cluster'
+    ? runClusterTasks(tasks, {
       outDir,
       ...(args.rpc !== undefined ? { rpcUrl: args.rpc } : {}),
       ...(args.store !== undefined ? { storeUrl: args.store } : {}),
       ...(args['s3-endpoint'] !== undefined ? { s3Endpoint: args['s3-endpoint'] } : {}),
       ...(args['block-ms'] !== undefined ? { blockTimeMs: args['block-ms'] } : {}),
       ...(args['round-blocks'] !== undefined ? { roundLength: args['round-blocks'] } : {}),
-      onRow: (task, row) => progress.update({ task, row }),
+      onRow: (task, row) => {
+        progress.update({ task, row });
+        dashboard?.onProgress({ task, row });
+      },
+      ...(dashboard === null ? {} : { onEvent: dashboard.onClusterEvent }),
     })
-    : await runTasks(tasks, args.jobs, (e) => progress.update(e));
+    : runTasks(tasks, args.jobs, (e) => {
+      progress.update(e);
+      dashboard?.onProgress(e);
+    })).catch(async (error: unknown) => {
+    dashboard?.fail(error);
+    await dashboard?.server.close();
+    throw error;
+  });
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
   const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: extra, sweep: SWEEPS.get(exp.id) });
   console.log(`\n${summaryMarkdown(written.summary)}\n`);
   console.log(`results: ${outDir} (metrics.jsonl, metrics.csv, summary.md, plots/, report.html)`);
+  if (dashboard !== null) {
+    dashboard.finish(rows);
+    console.error(`dashboard: ${dashboard.server.url} shows the finished run; Ctrl-C to stop (later: npm run dashboard -- ${outDir})`);
+    await untilInterrupted();
+    await dashboard.server.close();
+  }
 }
 
 if (process.argv[1]?.endsWith('cli.ts')) {
