@@ -85,7 +85,21 @@ export interface ClusterOptions {
   readonly nodePort?: number;
   /** Called once the chain and store are set up, with what a peer on another host needs to join. */
   readonly onReady?: (info: { readonly rpcUrl: string; readonly storeUrl: string; readonly coordinator: string }) => void;
+  /** Receives what happens while the run goes (the live dashboard); see {@link ClusterEvent}. */
+  readonly onEvent?: (event: ClusterEvent) => void;
 }
+
+/**
+ * What the orchestrator sees while a run goes; `atS` is wall seconds since the run started.
+ * 'phase': a child's progress message ('committed' = its commitment was mined, 'finalised' = the
+ * validator's results were mined: RoundFinalised); 'churn': a peer the orchestrator starts or
+ * stops; 'round': a round's row and validator report once the next round's uploads are fetched
+ * (provisional: a peer that reports later is missing from it; the run's result has the final rows).
+ */
+export type ClusterEvent =
+  | { readonly kind: 'phase'; readonly atS: number; readonly round: number; readonly uid: number | null; readonly phase: Extract<ChildMessage, { kind: 'phase' }>['phase'] }
+  | { readonly kind: 'churn'; readonly atS: number; readonly round: number; readonly uid: number; readonly change: 'joins' | 'leaves' | 'crashes' }
+  | { readonly kind: 'round'; readonly atS: number; readonly row: ClusterRoundRow; readonly report: ValidatorRoundReport | null };
 
 /** Scripted faults (tests). */
 export interface ClusterFaults {
@@ -165,6 +179,28 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const walletOfUid = new Map<number, number>();
     let plan: ClusterPlan | null = null;
     let validator: ChildHandle;
+    let startedAtMs = 0; // wall ms when round 0's window opened
+    const onEvent = options.onEvent;
+    const atS = (): number => (Date.now() - t0) / 1000;
+    const emitPhase = (m: Extract<ChildMessage, { kind: 'phase' }>): void => onEvent?.({ kind: 'phase', atS: atS(), round: m.round, uid: m.uid, phase: m.phase });
+    const emitChurn = (round: number, uid: number, change: 'joins' | 'leaves' | 'crashes'): void => onEvent?.({ kind: 'churn', atS: atS(), round, uid, change });
+    // Live rows, in round order, only when someone listens. Each re-reads the reports of rounds
+    // 0 … r (cumulative bytes and window starts need them): O(rounds²) small store reads a run.
+    let rowsEmitted = 0;
+    let emitting = Promise.resolve();
+    const emitRoundsBefore = (limit: number): void => {
+      if (onEvent === undefined || plan === null) return;
+      const fixed = plan;
+      emitting = emitting
+        .then(async () => {
+          for (; rowsEmitted < Math.min(limit, fixed.rounds); rowsEmitted++) {
+            const rows = await collectRows(store, { ...fixed, rounds: rowsEmitted + 1 }, startedAtMs);
+            const report = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(rowsEmitted));
+            onEvent({ kind: 'round', atS: atS(), row: rows[rowsEmitted]!, report });
+          }
+        })
+        .catch((error: unknown) => log(`live rows: ${String(error)}`)); // the run goes on; its result has every row
+    };
 
     const watch = (child: ChildHandle): ChildHandle => {
       children.add(child);
@@ -184,18 +220,23 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     function onPeerMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'ready' && m.uid !== null) run.peerReady(m.uid);
       if (m.kind !== 'phase' || m.uid === null || plan === null) return;
+      emitPhase(m);
       const next = m.round + 1;
       if (m.phase === 'trained' && plan.crashes[m.round]!.includes(m.uid)) {
         log(`round ${m.round}: crash peer ${m.uid} after training`);
+        emitChurn(m.round, m.uid, 'crashes');
         peerByUid.get(m.uid)?.kill();
       } else if (m.phase === 'synced' && next < plan.rounds && !plan.rosters[next]!.includes(m.uid)) {
         log(`round ${next}: peer ${m.uid} leaves`);
+        emitChurn(next, m.uid, 'leaves');
         peerByUid.get(m.uid)?.kill();
       }
     }
     function onValidatorMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'done') run.validatorDone();
       if (m.kind !== 'phase' || plan === null) return;
+      emitPhase(m);
+      if (m.phase === 'fetched') emitRoundsBefore(m.round);
       if (m.phase === 'fetched' && options.faults?.restartValidatorAtRound === m.round && !run.validatorRestarted) {
         run.validatorRestarted = true;
         log(`round ${m.round}: restarting the validator mid-round`);
@@ -211,6 +252,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
           const running = peerByUid.get(uid);
           if (running !== undefined && !running.hasExited()) continue;
           log(`round ${next}: peer ${uid} (re)joins`);
+          emitChurn(next, uid, 'joins');
           peerByUid.set(uid, startPeer(walletOfUid.get(uid)!));
         }
       }
@@ -243,7 +285,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const fixedPlan = plan;
     for (const [uid, child] of peerByUid) if (!fixedPlan.rosters[0]!.includes(uid)) child.kill();
     await putJson(store, PLAN_KEY, plan);
-    const startedAtMs = Date.now();
+    startedAtMs = Date.now();
     log(`plan written: ${cfg.rounds} rounds from chain round ${plan.startRound}, ${roundLength} blocks × ${blockTimeMs} ms`);
 
     clock = startBlockClock({
@@ -269,6 +311,8 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     await clock.stop();
     clock = undefined;
 
+    emitRoundsBefore(fixedPlan.rounds);
+    await emitting;
     const rows = await collectRows(store, fixedPlan, startedAtMs);
     const last = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(cfg.rounds - 1));
     return resultOf(rows, last, fixedPlan, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000);

@@ -9,6 +9,7 @@
  *   npm run experiment baselines -- --set optim.indexCoding=rice   # reaches the arms whose method has the option
  *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
  *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
+ *   npm run experiment churn-30pct -- --dashboard               # live charts on 127.0.0.1 (port printed)
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import type { Experiment } from './define.ts';
 import { nearestKey, parseSetFlags } from './overrides.ts';
 import type { Overrides } from './overrides.ts';
 import { createProgress } from './progress.ts';
+import { openLiveDashboard, untilInterrupted } from './dashboard/live.ts';
+import { parseDashboardPort } from './dashboard/server.ts';
 import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
 import type { ClusterTasksOptions } from '../cluster/tasks.ts';
@@ -68,7 +71,9 @@ export type ResolvedCommand =
       readonly outDir: string;
       readonly backend: (typeof BACKENDS)[number];
       readonly jobs: number;
-      readonly cluster: Omit<ClusterTasksOptions, 'outDir' | 'onRow'>;
+      /** `--dashboard`: a port (0 = a free one), or null for no dashboard. */
+      readonly dashboardPort: number | null;
+      readonly cluster: Omit<ClusterTasksOptions, 'outDir' | 'onRow' | 'onEvent'>;
       /** Lines for stderr: method options that reach only some arms (rule 1 of arm-overrides.ts). */
       readonly notes: readonly string[];
     };
@@ -97,6 +102,7 @@ async function parseArgv(argv: readonly string[]) {
     .option('s3-endpoint', { type: 'string', describe: 'cluster: S3-API endpoint for an s3:// store' })
     .option('block-ms', { type: 'number', describe: 'cluster: wall ms per mined block (default 250)' })
     .option('round-blocks', { type: 'number', describe: 'cluster: blocks per round window (default 40)' })
+    .option('dashboard', { type: 'string', describe: 'serve live charts on 127.0.0.1: --dashboard (a free port) or --dashboard PORT' })
     .strict()
     .fail((msg, err) => {
       throw err ?? new ConfigError('command line', argv.join(' '), msg);
@@ -133,6 +139,7 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
   const set = parseSetFlags(args.set);
   const extra = { ...(args.tiny ? exp.tiny : {}), ...set };
   const seeds = parseSeeds(args.seeds) ?? [...exp.seeds];
+  const dashboardPort = parseDashboardPort(args.dashboard);
   const tasks = planRuns(exp, seeds, extra); // validates every arm before anything runs
   const perArm = overridesPerArm(exp, extra);
   const notes = Object.keys(set).flatMap((key) => {
@@ -148,6 +155,7 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
     outDir: args.out ?? defaultOutDir(exp.id),
     backend: args.backend,
     jobs: args.jobs,
+    dashboardPort,
     cluster: {
       ...(args.rpc !== undefined ? { rpcUrl: args.rpc } : {}),
       ...(args.store !== undefined ? { storeUrl: args.store } : {}),
@@ -172,15 +180,38 @@ export async function main(argv: string[]): Promise<void> {
   const { experiment: exp, tasks, outDir } = command;
   for (const note of command.notes) console.error(note);
   console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${command.seeds.length} seed(s), ${command.jobs} job(s) → ${outDir}`);
+  const dashboard = command.dashboardPort === null ? null : await openLiveDashboard({ experiment: exp, backend: command.backend, tasks, outDir, port: command.dashboardPort });
+  if (dashboard !== null) console.error(`dashboard: ${dashboard.server.url}`);
   const progress = createProgress(tasks);
-  const outcomes = command.backend === 'cluster'
-    ? await runClusterTasks(tasks, { outDir, ...command.cluster, onRow: (task, row) => progress.update({ task, row }) })
-    : await runTasks(tasks, command.jobs, (e) => progress.update(e));
+  const outcomes = await (command.backend === 'cluster'
+    ? runClusterTasks(tasks, {
+      outDir,
+      ...command.cluster,
+      onRow: (task, row) => {
+        progress.update({ task, row });
+        dashboard?.onProgress({ task, row });
+      },
+      ...(dashboard === null ? {} : { onEvent: dashboard.onClusterEvent }),
+    })
+    : runTasks(tasks, command.jobs, (e) => {
+      progress.update(e);
+      dashboard?.onProgress(e);
+    })).catch(async (error: unknown) => {
+    dashboard?.fail(error);
+    await dashboard?.server.close();
+    throw error;
+  });
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
   const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: command.extra, sweep: SWEEPS.get(exp.id) });
   console.log(`\n${summaryMarkdown(written.summary)}\n`);
   console.log(`results: ${outDir} (metrics.jsonl, metrics.csv, summary.md, plots/, report.html)`);
+  if (dashboard !== null) {
+    dashboard.finish(rows);
+    console.error(`dashboard: ${dashboard.server.url} shows the finished run; Ctrl-C to stop (later: npm run dashboard -- ${outDir})`);
+    await untilInterrupted();
+    await dashboard.server.close();
+  }
 }
 
 if (process.argv[1]?.endsWith('cli.ts')) {

@@ -18,7 +18,7 @@ const CONFIG = { font: FONT, axis: { labelFontSize: 12, titleFontSize: 13 }, leg
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** The columns the plots read; keeping the data small keeps the HTML report small. */
-function slim(rows: readonly MetricRow[], color: string): object[] {
+export function slim(rows: readonly MetricRow[], color: string): object[] {
   return rows.map((r) => ({
     arm: r.arm,
     group: String((r as Record<string, unknown>)[color] ?? r.arm),

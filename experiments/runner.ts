@@ -116,10 +116,18 @@ function runInWorker(task: RunTask, onProgress?: (e: ProgressEvent) => void): Pr
 export function metricRows(experimentId: string, outcomes: readonly RunOutcome[]): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const { task, result } of outcomes) {
-    const engine = result.backend.engine === null ? {} : { backend: result.backend.name, engine: result.backend.engine };
-    for (const row of result.rows) rows.push({ experiment: experimentId, arm: task.arm, seed: task.seed, ...task.labels, ...engine, ...row });
+    for (const row of result.rows) rows.push(tagRow(experimentId, task, row, result.backend));
   }
   return rows;
+}
+
+/**
+ * One row tagged as in metrics.jsonl. `backend` is known once the run has its result; a row
+ * streamed while the run goes (the live dashboard) has no engine tag yet.
+ */
+export function tagRow(experimentId: string, task: Pick<RunTask, 'arm' | 'seed' | 'labels'>, row: SimRoundRow, backend?: SimResult['backend']): MetricRow {
+  const engine = backend === undefined || backend.engine === null ? {} : { backend: backend.name, engine: backend.engine };
+  return { experiment: experimentId, arm: task.arm, seed: task.seed, ...task.labels, ...engine, ...row };
 }
 
 /** Plans and runs an experiment; rows and outcomes come back in canonical order. */
