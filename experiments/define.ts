@@ -15,6 +15,7 @@
  * });
  */
 import { ConfigError } from '../core/errors.ts';
+import { deepFreeze } from '../core/freeze.ts';
 import { resolveSimConfig } from '../sim/config.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import { resolveFileInputs } from './inputs.ts';
@@ -87,10 +88,4 @@ export function armConfig(exp: ExperimentDefinition, arm: ArmDefinition, seed: n
   const config = resolveFileInputs(applyOverrides(withArm, extra, '--set')) as unknown as SimConfigInput;
   resolveSimConfig(config); // throws a ConfigError naming the key
   return config;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
 }
