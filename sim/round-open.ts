@@ -53,6 +53,7 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
   let catchUpBytes = 0;
   const participants = active.map(({ peer, arrivalOffsetS }): Participant => {
+    // A checkpoint is the dense fp32 params: params.byteLength bytes.
     const cost = catchUpCost(peer.syncedStep, peer.link, progress, cfg.catchUp, ctx.aggregates, ctx.params.byteLength, ctx.store);
     peer.syncedStep = progress.globalStep;
     catchUpBytes += cost.bytes;
