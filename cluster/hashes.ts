@@ -5,16 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.ts';
+import { paramBytes } from '../core/hash.ts';
 import type { Hex } from '../chain/types.ts';
 
 /** sha256 of `bytes` as `0x`-prefixed lower-case hex (a bytes32). */
 export function sha256Hex(bytes: Uint8Array): Hex {
   return `0x${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/** The bytes of a Float32Array (no copy). */
-export function paramBytes(params: Float32Array): Uint8Array {
-  return new Uint8Array(params.buffer, params.byteOffset, params.byteLength);
 }
 
 /** sha256 of the params' bytes: equal hashes ⇔ bit-identical params. */

@@ -5,6 +5,7 @@
  * the finalised rounds after it). Shared by peers and the validator, so both compute the same bits.
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
+import { paramBytes } from '../core/hash.ts';
 import { checkpointKey, parseStorageKey, updateKey } from '../core/protocol/index.ts';
 import type { ObjectStore } from '../backends/store/index.ts';
 import { StoreError } from '../backends/store/index.ts';
@@ -12,7 +13,7 @@ import { finalisedRounds } from './chain-wait.ts';
 import type { FinalisedRound } from './chain-wait.ts';
 import type { CoordinatorReader } from '../chain/types.ts';
 import { ClusterError } from './errors.ts';
-import { paramBytes, paramsHash } from './hashes.ts';
+import { paramsHash } from './hashes.ts';
 import { logicalRoundOf } from './plan.ts';
 import type { ClusterPlan } from './plan.ts';
 import { initialParams } from './replica.ts';

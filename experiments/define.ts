@@ -15,6 +15,7 @@
  * });
  */
 import { assertInvariant, ConfigError } from '../core/errors.ts';
+import { deepFreeze } from '../core/freeze.ts';
 import { resolveSimConfig } from '../sim/config.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import { overridesPerArm } from './arm-overrides.ts';
@@ -95,10 +96,4 @@ export function armConfig(exp: ExperimentDefinition, arm: ArmDefinition, seed: n
   const config = resolveFileInputs(applyOverrides(withArm, reaching, '--set')) as unknown as SimConfigInput;
   resolveSimConfig(config); // throws a ConfigError naming the key
   return config;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
 }

@@ -41,13 +41,16 @@
  */
 import type { Communicator } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import { fnv1a } from '../core/hash.ts';
 import { pickRandomShards } from '../core/gauntlet/score.ts';
 import type { ParamLayout } from '../core/layout.ts';
 import type { Rng } from '../core/rng.ts';
 import { decodeUpdate, encodeUpdate, peekHeader } from '../core/sparseloco/codec.ts';
 import type { CompressedTensor, CompressedUpdate } from '../core/sparseloco/message.ts';
-import { fnv1a } from '../core/hash.ts';
-import type { Participant, SimContext } from './context.ts';
+import { trainHonestly } from './contribution.ts';
+import type { PeerUpload } from './contribution.ts';
+import type { SimContext } from './context.ts';
+import type { Participant } from './round-open.ts';
 
 /** The malformed-payload faults. */
 export const MALFORMED_FAULTS = ['index-out-of-range', 'duplicate-index', 'truncated', 'wrong-version'] as const;
@@ -80,19 +83,6 @@ export interface AdversaryGroup {
   readonly attack: AttackConfig;
   /** In [0, 1]; the group has round(fraction · peers) members. */
   readonly fraction: number;
-}
-
-/** What one participant puts in the store this round, and what it posts on chain. */
-export interface PeerUpload {
-  /** Bytes to upload; null = nothing. Ignored when `copycat` (chosen at upload time). */
-  readonly bytes: Uint8Array | null;
-  readonly copycat: boolean;
-  /** The hash it commits; null = the hash of the bytes it uploads (an honest commitment). */
-  readonly committedHash: string | null;
-  /** Global step of the θ its update started from (what it commits as freshness). */
-  readonly baseStep: number;
-  /** Mean inner-loop loss; null when it did not train. */
-  readonly trainLoss: number | null;
 }
 
 /** Validates the groups against the peer count; throws {@link ConfigError} naming the bad value. */
@@ -206,11 +196,11 @@ export class Adversaries {
   }
 
   /**
-   * Trains and encodes for every participant (honest ones as in a clean run) and forges the
-   * attackers' uploads. MUTATES trainers and communicator states as training does.
+   * Trains and encodes for every participant (honest ones exactly as in a clean run:
+   * {@link trainHonestly}) and forges the attackers' uploads. MUTATES trainers and communicator
+   * states as training does.
    */
   prepareUploads(ctx: SimContext, participants: readonly Participant[], round: number): Map<number, PeerUpload> {
-    const H = ctx.cfg.innerSteps;
     const uploads = new Map<number, PeerUpload>();
     const deltaOut = new Float32Array(this.layout.size);
     /** Colluders' Δ copies and sybil leaders' bytes, per group. */
@@ -220,79 +210,78 @@ export class Adversaries {
       const uid = p.peer.uid;
       const baseStep = p.peer.syncedStep ?? 0;
       const attack = this.attackOf(uid);
+      const honest = (): PeerUpload => trainHonestly(ctx, p, round, deltaOut);
+      /** Training that differs from the honest one (other shards or step count), Δ not yet encoded. */
       const train = (shards: readonly number[], innerSteps: number) =>
         p.peer.trainer.runInnerLoop({ params: ctx.params, round, shards, innerSteps, deltaOut });
-      const honest = (bytes: Uint8Array, trainLoss: number | null): PeerUpload => ({ bytes, copycat: false, committedHash: null, baseStep, trainLoss });
+      const encoded = (delta: Float32Array, trainLoss: number | null): PeerUpload =>
+        ({ bytes: this.comm.encode(p.peer.commState, delta), copycat: false, committedHash: null, baseStep, trainLoss });
       if (attack === null) {
-        const r = train(p.shards, H);
-        uploads.set(uid, honest(this.comm.encode(p.peer.commState, r.delta), r.meanLoss));
+        uploads.set(uid, honest());
         continue;
       }
       switch (attack.kind) {
         case 'sign-flip':
         case 'scale': {
-          const r = train(p.shards, H);
-          const bytes = this.comm.encode(p.peer.commState, r.delta);
-          uploads.set(uid, honest(scaleMessage(bytes, this.layout, attack.kind === 'scale' ? attack.factor : -1), r.meanLoss));
+          const h = honest();
+          uploads.set(uid, { ...h, bytes: scaleMessage(h.bytes!, this.layout, attack.kind === 'scale' ? attack.factor : -1) });
           break;
         }
         case 'noise': {
-          const r = train(p.shards, H);
+          const r = train(p.shards, ctx.cfg.innerSteps);
           addRelativeNoise(r.delta, attack.sigma, this.rng.fork(`noise:${uid}:${round}`));
-          uploads.set(uid, honest(this.comm.encode(p.peer.commState, r.delta), r.meanLoss));
+          uploads.set(uid, encoded(r.delta, r.meanLoss));
           break;
         }
         case 'nan':
         case 'malformed': {
-          const r = train(p.shards, H);
-          const bytes = this.comm.encode(p.peer.commState, r.delta);
+          const h = honest();
           const fault = attack.kind === 'nan' ? (attack.value === 'inf' ? 'inf' : 'nan') : attack.fault;
-          uploads.set(uid, honest(corruptMessage(bytes, this.layout, fault), r.meanLoss));
+          uploads.set(uid, { ...h, bytes: corruptMessage(h.bytes!, this.layout, fault) });
           break;
         }
         case 'free-rider':
-          uploads.set(uid, honest(zeroMessage(this.comm, this.layout), null));
+          uploads.set(uid, { bytes: zeroMessage(this.comm, this.layout), copycat: false, committedHash: null, baseStep, trainLoss: null });
           break;
         case 'copycat':
           uploads.set(uid, { bytes: null, copycat: true, committedHash: null, baseStep, trainLoss: null });
           break;
         case 'stale': {
-          const r = train(p.shards, H);
-          const bytes = this.comm.encode(p.peer.commState, r.delta);
+          const h = honest();
           const history = this.#history.get(uid) ?? [];
-          history.push({ round, bytes, baseStep });
+          history.push({ round, bytes: h.bytes!, baseStep });
           while (history.length > attack.roundsBehind + 1) history.shift();
           this.#history.set(uid, history);
-          const old = history.find((h) => h.round === round - attack.roundsBehind) ?? history[history.length - 1]!;
-          uploads.set(uid, { bytes: old.bytes, copycat: false, committedHash: null, baseStep: old.baseStep, trainLoss: r.meanLoss });
+          const old = history.find((x) => x.round === round - attack.roundsBehind) ?? history[history.length - 1]!;
+          uploads.set(uid, { ...h, bytes: old.bytes, baseStep: old.baseStep });
           break;
         }
         case 'lazy': {
           const r = train(p.shards, attack.innerSteps ?? 1);
-          uploads.set(uid, honest(this.comm.encode(p.peer.commState, r.delta), r.meanLoss));
+          uploads.set(uid, encoded(r.delta, r.meanLoss));
           break;
         }
         case 'data-poison': {
           const shards = pickRandomShards(this.rng.fork(`poison:${uid}:${round}`), ctx.backend.numShards, p.shards.length, p.shards);
-          const r = train(shards, H);
-          uploads.set(uid, honest(this.comm.encode(p.peer.commState, r.delta), r.meanLoss));
+          const r = train(shards, ctx.cfg.innerSteps);
+          uploads.set(uid, encoded(r.delta, r.meanLoss));
           break;
         }
         case 'sybil': {
           const group = this.roster.get(uid)!;
-          let bytes = sybilBytes.get(group);
-          let loss: number | null = null;
-          if (bytes === undefined) {
+          const leader = sybilBytes.get(group);
+          if (leader === undefined) {
             const r = train(p.shards, 1);
-            bytes = this.comm.encode(p.peer.commState, r.delta);
-            loss = r.meanLoss;
-            sybilBytes.set(group, bytes);
+            const upload = encoded(r.delta, r.meanLoss);
+            sybilBytes.set(group, upload.bytes!);
+            uploads.set(uid, upload);
+          } else {
+            uploads.set(uid, { bytes: leader, copycat: false, committedHash: null, baseStep, trainLoss: null });
           }
-          uploads.set(uid, honest(bytes, loss));
           break;
         }
         case 'colluding': {
-          const r = train(p.shards, H);
+          const r = train(p.shards, ctx.cfg.innerSteps);
           const group = this.roster.get(uid)!;
           const c = colluders.get(group) ?? { uids: [], deltas: [], losses: [] };
           c.uids.push(uid);
@@ -302,9 +291,8 @@ export class Adversaries {
           break;
         }
         case 'commit-mismatch': {
-          const r = train(p.shards, H);
-          const bytes = this.comm.encode(p.peer.commState, r.delta);
-          uploads.set(uid, { bytes: scaleMessage(bytes, this.layout, -1), copycat: false, committedHash: fnv1a(bytes), baseStep, trainLoss: r.meanLoss });
+          const h = honest();
+          uploads.set(uid, { ...h, bytes: scaleMessage(h.bytes!, this.layout, -1), committedHash: fnv1a(h.bytes!) });
           break;
         }
       }

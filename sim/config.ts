@@ -16,6 +16,7 @@
 import type { CommunicatorConfig } from '../core/baselines/index.ts';
 import { METHOD_NAMES } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import { deepFreeze } from '../core/freeze.ts';
 import type { CatchUpOptions } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
 import { checkRunFitsBackend, knownShapeOf, resolveBackendConfig } from '../backends/index.ts';
@@ -189,11 +190,4 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
 
 function requireInt(key: string, value: unknown, min: number): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new ConfigError(key, value, `must be an integer ≥ ${min}`);
-}
-
-/** Freezes objects and arrays recursively, into already-frozen ones too (typed arrays are left as they are). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
 }

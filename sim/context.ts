@@ -1,26 +1,27 @@
 /**
- * The world one simulation run shares between its rounds (config, kernel, store, churn, model,
- * communicator, global params and progress, peers), and the opening of a round that both cadences
- * share: joins are admitted, present peers found, shards dealt, and every stale or new peer's
- * catch-up planned and charged (the download delays its training; its bytes are counted).
+ * The world one simulation run shares between its rounds: config, kernel, store, churn, model,
+ * communicator, global params and progress, peers, and the run's adversaries, defence and chain
+ * mirror. `createSimContext` is the one place it is built (the simulator and the tests use it).
  */
+import { createCommunicator } from '../core/baselines/index.ts';
 import type { Communicator } from '../core/baselines/index.ts';
-import { assignShards } from '../core/protocol/index.ts';
-import type { GlobalProgress } from '../core/protocol/index.ts';
+import { GlobalProgress } from '../core/protocol/index.ts';
 import type { Rng } from '../core/rng.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
-import { catchUpCost } from './catch-up.ts';
+import { createAdversaries } from './adversaries.ts';
 import type { Adversaries } from './adversaries.ts';
-import type { SimChain } from './chain.ts';
-import type { AggregateLog } from './catch-up.ts';
-import type { Churn, RoundWindow } from './churn.ts';
+import { AggregateLog } from './catch-up.ts';
+import { SimChain } from './chain.ts';
+import { createChurn } from './churn.ts';
+import type { Churn } from './churn.ts';
 import type { SimConfig } from './config.ts';
-import type { Defence } from './defence.ts';
-import type { Environment } from './kernel/index.ts';
+import { Defence } from './defence.ts';
+import { Environment } from './kernel/index.ts';
+import { projectStore, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
-import type { Population, SimPeer } from './population.ts';
+import { Population } from './population.ts';
 
-/** Everything a round loop reads or advances. */
+/** Everything a round reads or advances. */
 export interface SimContext {
   readonly cfg: SimConfig;
   readonly env: Environment;
@@ -28,7 +29,7 @@ export interface SimContext {
   readonly churn: Churn;
   readonly backend: TrainingBackend;
   readonly comm: Communicator;
-  /** The global params, MUTATED by each applied sync. */
+  /** The global params, MUTATED by each applied sync; a checkpoint is their byteLength bytes. */
   readonly params: Float32Array;
   readonly shared: unknown;
   readonly progress: GlobalProgress;
@@ -36,66 +37,49 @@ export interface SimContext {
   readonly aggregates: AggregateLog;
   /** Stream of transfer-loss draws (forked per transfer). */
   readonly netRng: Rng;
-  /** Size of a checkpoint: the dense fp32 params, bytes. */
-  readonly paramsBytes: number;
   /** Bytes charged per real byte sent (projectToParams / params; 1 without projection). */
   readonly byteScale: number;
-  /** The run's Byzantine peers; null in a clean run. Optional so hand-built contexts stay valid. */
-  readonly adversaries?: Adversaries | null;
-  /** The defence applied to each round's messages; absent = the communicator's own apply. */
-  readonly defence?: Defence;
-  /** The run's mirror onto the model chain (sim/chain.ts); absent or null when the chain is off. */
-  readonly chain?: SimChain | null;
-}
-
-/** A present peer as the round opened for it. */
-export interface Participant {
-  readonly peer: SimPeer;
-  readonly shards: readonly number[];
-  /** When it arrived, after the window start, sim seconds (0 unless it joined mid-window). */
-  readonly arrivalOffsetS: number;
-  /** Bytes it downloaded to catch up before training. */
-  readonly catchUpBytes: number;
-  /** When, after the window start, it is caught up and can train, sim seconds. */
-  readonly readyOffsetS: number;
-}
-
-/** A round after its opening. */
-export interface OpenedRound {
-  readonly round: number;
-  readonly window: RoundWindow;
-  /** Peers that joined this round. */
-  readonly joined: number;
-  /** Present peers, ascending uid. */
-  readonly participants: readonly Participant[];
-  /** Sum of the participants' catch-up bytes. */
-  readonly catchUpBytes: number;
+  /** The run's Byzantine peers; null in a clean run. */
+  readonly adversaries: Adversaries | null;
+  /** The defence applied to each round's messages ('none': the communicator's own apply). */
+  readonly defence: Defence;
+  /** The run's mirror onto the model chain (sim/chain.ts); null when `chain.enabled` is false. */
+  readonly chain: SimChain | null;
 }
 
 /**
- * Opens round `round` at the current sim time. MUTATES the population (joins) and every
- * participant's `syncedStep` (after catch-up it holds the current global state).
+ * Builds a run's world from its resolved config, its built backend (already checked against the
+ * config) and the run's root stream. Streams: 'churn', 'net', 'init', 'compute', 'adversaries',
+ * 'defence' (the backend has its own, 'backend').
+ *
+ * @example
+ * const ctx = createSimContext(cfg, backend, createRng(cfg.seed));
+ * ctx.population.peers.length; // cfg.peers
  */
-export function openSimRound(ctx: SimContext, round: number): OpenedRound {
-  const { cfg, env, population, progress } = ctx;
-  const window: RoundWindow = { round, startS: env.now, endS: env.now + cfg.windowS };
-  const joined = population.admitJoins(window);
-  if (ctx.chain) {
-    ctx.chain.openRound(round);
-    // Joiners register in their join round, before any of its commits.
-    if (joined > 0) ctx.chain.register(population.peers.slice(-joined).map((p) => p.uid));
-  }
-  const active = population.activeIn(window);
-  const uids = active.map((a) => a.peer.uid);
-  const shards = uids.length === 0
-    ? new Map<number, readonly number[]>()
-    : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
-  let catchUpBytes = 0;
-  const participants = active.map(({ peer, arrivalOffsetS }): Participant => {
-    const cost = catchUpCost(peer.syncedStep, peer.link, progress, cfg.catchUp, ctx.aggregates, ctx.paramsBytes, ctx.store);
-    peer.syncedStep = progress.globalStep;
-    catchUpBytes += cost.bytes;
-    return { peer, shards: shards.get(peer.uid)!, arrivalOffsetS, catchUpBytes: cost.bytes, readyOffsetS: arrivalOffsetS + cost.seconds };
-  });
-  return { round, window, joined, participants, catchUpBytes };
+export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root: Rng): SimContext {
+  const churn = createChurn(cfg.churn, root.fork('churn'));
+  const comm = createCommunicator(backend.layout, cfg.optim);
+  const netRng = root.fork('net');
+  const params = backend.initParams(root.fork('init'));
+  const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
+  const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale);
+  const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid)) : null;
+  return {
+    cfg,
+    env: new Environment(),
+    store: projectStore(resolveStoreLink(cfg.net), byteScale),
+    churn,
+    backend,
+    comm,
+    params,
+    shared: comm.createSharedState(),
+    progress: new GlobalProgress(),
+    population,
+    aggregates: new AggregateLog(),
+    netRng,
+    byteScale,
+    adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
+    defence: new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence')),
+    chain,
+  };
 }

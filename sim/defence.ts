@@ -22,6 +22,7 @@
  */
 import type { ApplyReport, Communicator, PeerMessage } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import { fnv1a } from '../core/hash.ts';
 import { resolveGauntletConfig } from '../core/gauntlet/config.ts';
 import type { GauntletConfig } from '../core/gauntlet/config.ts';
 import type { Commitment } from '../core/gauntlet/integrity.ts';
@@ -34,10 +35,10 @@ import type { Rng } from '../core/rng.ts';
 import { createRobustAggregator, RobustAggregateError } from '../core/robust/index.ts';
 import type { RobustAggregatorSpec, RobustUpdate } from '../core/robust/index.ts';
 import { CodecError, decodeUpdate } from '../core/sparseloco/codec.ts';
-import { effectiveTopK, resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
+import { configMismatch } from '../core/sparseloco/config-match.ts';
+import { resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import { dequantise } from '../core/sparseloco/message.ts';
-import { fnv1a } from '../core/hash.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
 
 /** The defence a run uses. */
@@ -210,12 +211,11 @@ export function decodeDense(bytes: Uint8Array, layout: ParamLayout, cfg: SparseL
     if (error instanceof CodecError) return `decode:${error.reason}`;
     return 'decode:internal-error';
   }
-  if (update.quantBits !== cfg.quantBits) return 'config-mismatch';
+  if (configMismatch(update, layout, cfg) !== null) return 'config-mismatch';
   const dense = new Float32Array(layout.size);
   for (let ti = 0; ti < layout.tensors.length; ti++) {
     const t = layout.tensors[ti]!;
     const m = update.tensors[ti]!;
-    if (m.kEff !== effectiveTopK(cfg.topK, t.chunk.chunkLen)) return 'config-mismatch';
     const values = dequantise(m);
     for (let n = 0; n < values.length; n++) {
       const v = values[n]!;

@@ -16,14 +16,16 @@
  *     the store's latency (the ring's 2(R−1) hops are not modelled separately), and transfer loss
  *     (net.loss) is not applied.
  */
-import type { PeerMessage } from '../core/baselines/index.ts';
 import { fnv1a } from '../core/hash.ts';
-import type { OpenedRound, SimContext } from './context.ts';
+import type { PeerMessage } from '../core/baselines/index.ts';
+import type { SimContext } from './context.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
-import { RoundEnergy } from './metrics.ts';
 import type { RoundResult } from './metrics.ts';
 import { transferSeconds } from './network.ts';
 import type { PeerLink, StoreLink } from './network.ts';
+import { closeRound, finaliseOnChain } from './round-close.ts';
+import type { RoundTally } from './round-close.ts';
+import type { OpenedRound } from './round-open.ts';
 
 /** Runs one round of an inner-step method; resolves when its last step is applied. */
 export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): ProcessGenerator<RoundResult> {
@@ -89,46 +91,33 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
     ctx.aggregates.record(round, appliedBytes);
     for (const p of participants) p.peer.syncedStep = progress.globalStep;
   }
-  if (ctx.chain) {
+  if (ctx.chain !== null) {
     // Synchronous methods have no window: each participant commits its last step's message, then the round closes.
     for (const m of lastMessages) ctx.chain.commit(round, m.peerUid, fnv1a(m.bytes));
     ctx.chain.closeRound(round);
-    const paramsHash = fnv1a(new Uint8Array(ctx.params.buffer, ctx.params.byteOffset, ctx.params.byteLength));
-    ctx.chain.finalise(round, anyApplied ? lastContributors : [], null, paramsHash, []);
   }
+  finaliseOnChain(ctx, round, anyApplied ? lastContributors : [], null, []);
 
-  const energy = new RoundEnergy(cfg.energy.networkKWhPerGB! * ctx.byteScale);
   const roundS = env.now - window.startS;
   const stepped = new Set(participants.map((p) => p.peer.uid));
-  for (const p of opened.participants) {
+  const usage = opened.participants.map((p) => ({
     // A peer that crashed before the steps computed nothing and left at once.
-    const computeS = stepped.has(p.peer.uid) ? H * p.peer.stepTimeS : 0;
-    const presentS = stepped.has(p.peer.uid) ? roundS - p.arrivalOffsetS : p.readyOffsetS - p.arrivalOffsetS;
-    energy.add(p.peer, { computeS, presentS, bytes: bytesOf.get(p.peer.uid)! });
-  }
-
-  return {
-    figures: {
-      round,
-      simTimeS: env.now,
-      windowStartS: window.startS,
-      activePeers: opened.participants.length,
-      joined: opened.joined,
-      onTime: participants.length,
-      late: 0,
-      crashed,
-      contributors,
-      heldoutLoss: ctx.backend.evaluate(ctx.params, 'heldout'),
-      meanTrainLoss: participants.length === 0 ? null : lossSum / (participants.length * H),
-      bytesUpTotal: bytesUp,
-      bytesDownTotal: bytesDown + opened.catchUpBytes,
-      catchUpBytes: opened.catchUpBytes,
-      syncTimeS,
-      globalStep: progress.globalStep,
-      status,
-    },
-    energy,
+    computeS: stepped.has(p.peer.uid) ? H * p.peer.stepTimeS : 0,
+    presentS: stepped.has(p.peer.uid) ? roundS - p.arrivalOffsetS : p.readyOffsetS - p.arrivalOffsetS,
+    bytes: bytesOf.get(p.peer.uid)!,
+  }));
+  const tally: RoundTally = {
+    onTime: participants.length,
+    late: 0,
+    crashed,
+    contributors,
+    meanTrainLoss: participants.length === 0 ? null : lossSum / (participants.length * H),
+    bytesUp,
+    bytesDown,
+    syncTimeS,
+    status,
   };
+  return closeRound(ctx, opened, tally, usage);
 }
 
 /** Transfer time of one step's share; nothing to send (a lone DDP peer) costs no time. */

@@ -5,7 +5,7 @@
  * communicator (`core/baselines`), in simulated time on the event kernel. One tidy metric row per
  * round; no files, no printing, no wall clock.
  *
- * Each round: open it (context.ts: joins admitted, present peers found, shards dealt, stale and
+ * Each round: open it (round-open.ts: joins admitted, present peers found, shards dealt, stale and
  * new peers' catch-up charged), run it with the method's cadence — round-cadence.ts for DiLoCo and
  * SparseLoCo (the window protocol), inner-step.ts for DDP and DeMo (H synchronous steps) — then
  * complete its row with energy and cumulative figures (metrics.ts). With `chain.enabled` (the
@@ -21,31 +21,21 @@
  * const { rows, finalHeldoutLoss, totals } = runSimulation(cfg, { onRound: (row) => recorder.push(row) });
  * totals.energyKWh; // kWh over the run
  */
-import { createCommunicator } from '../core/baselines/index.ts';
 import { ConfigError, assertInvariant } from '../core/errors.ts';
-import { GlobalProgress } from '../core/protocol/index.ts';
+import { fnv1a, paramBytes } from '../core/hash.ts';
 import { createRng } from '../core/rng.ts';
-import type { Rng } from '../core/rng.ts';
-import { fnv1a } from '../core/hash.ts';
 import { checkRunFitsBackend, prepareBackend, prepareSurrogateBackend } from '../backends/index.ts';
 import type { EngineName, PreparedBackend } from '../backends/index.ts';
-import { createAdversaries } from './adversaries.ts';
-import { AggregateLog } from './catch-up.ts';
-import { SimChain } from './chain.ts';
+import type { SimChain } from './chain.ts';
 import type { SimChainSummary } from './chain.ts';
-import { createChurn } from './churn.ts';
 import { resolveSimConfig } from './config.ts';
 import type { SimConfig, SimConfigInput } from './config.ts';
-import { openSimRound } from './context.ts';
-import type { SimContext } from './context.ts';
-import { Defence } from './defence.ts';
+import { createSimContext } from './context.ts';
 import { runInnerStepCadence } from './inner-step.ts';
-import { Environment } from './kernel/index.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
 import { RunTotals, rowTotals } from './metrics.ts';
 import type { RoundResult, SimRoundRow } from './metrics.ts';
-import { projectStore, resolveStoreLink } from './network.ts';
-import { Population } from './population.ts';
+import { openSimRound } from './round-open.ts';
 import { runRoundCadence } from './round-cadence.ts';
 
 export type { SimRoundRow } from './metrics.ts';
@@ -123,37 +113,13 @@ export async function runSimulationAsync(config: SimConfigInput, options: Omit<R
 export function runSimulation(config: SimConfigInput, options: RunSimulationOptions = {}): SimResult {
   const cfg = resolveSimConfig(config);
   const root = createRng(cfg.seed);
-  const churn = createChurn(cfg.churn, root.fork('churn'));
   const prepared = preparedFor(cfg, options.backend);
   const backend = prepared.create(root.fork('backend'));
   checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim); // what only the built backend knows (tfjs)
-  const comm = createCommunicator(backend.layout, cfg.optim);
-  const netRng = root.fork('net');
-  const params = backend.initParams(root.fork('init'));
-  const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
-  const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale);
-  const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid)) : null;
+  const ctx = createSimContext(cfg, backend, root);
+  const { chain, params, byteScale } = ctx;
   if (chain !== null) options.onChain?.(chain);
-  const ctx: SimContext = {
-    cfg,
-    env: new Environment(),
-    store: projectStore(resolveStoreLink(cfg.net), byteScale),
-    churn,
-    backend,
-    comm,
-    params,
-    shared: comm.createSharedState(),
-    progress: new GlobalProgress(),
-    population,
-    aggregates: new AggregateLog(),
-    netRng,
-    paramsBytes: params.byteLength,
-    byteScale,
-    adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
-    defence: new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence')),
-    chain,
-  };
-  const runRound = comm.cadence === 'round' ? runRoundCadence : runInnerStepCadence;
+  const runRound = ctx.comm.cadence === 'round' ? runRoundCadence : runInnerStepCadence;
   const totals = new RunTotals(byteScale);
   const rows: SimRoundRow[] = [];
 
@@ -174,7 +140,7 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   const { bytesUp, bytesDown, finalisedRounds, skippedRounds } = rowTotals(rows);
   return Object.freeze({
     rows: Object.freeze(rows),
-    finalParamsHash: fnv1a(new Uint8Array(params.buffer, params.byteOffset, params.byteLength)),
+    finalParamsHash: fnv1a(paramBytes(params)),
     finalHeldoutLoss: last.heldoutLoss,
     totals: Object.freeze({
       simTimeS: last.simTimeS,

@@ -11,7 +11,8 @@
  *   4. 'stale'           — the update was computed from an older (or a future) global step.
  *   5. 'decode'          — the strict wire decoder rejected the bytes (carries the CodecError reason:
  *                          truncated, bad magic/version, index out of range, duplicate index, …).
- *   6. 'config-mismatch' — decodes, but with a value coding or per-tensor kEff other than the run's.
+ *   6. 'config-mismatch' — decodes, but with a value coding or per-tensor kEff other than the run's
+ *                          (`configMismatch`, core/sparseloco/config-match.ts).
  *   7. 'non-finite'      — a dequantised value (lut + mean, in fp32) is NaN or ±Inf.
  *   8. 'norm-bound'      — a tensor's L2 norm of dequantised values exceeds its bound.
  *
@@ -33,7 +34,7 @@ import { ConfigError } from '../errors.ts';
 import type { ParamLayout } from '../layout.ts';
 import { CodecError, decodeUpdate } from '../sparseloco/codec.ts';
 import type { CodecErrorReason } from '../sparseloco/codec.ts';
-import { effectiveTopK } from '../sparseloco/config.ts';
+import { configMismatch } from '../sparseloco/config-match.ts';
 import type { SparseLocoConfig } from '../sparseloco/config.ts';
 import { dequantise } from '../sparseloco/message.ts';
 import type { CompressedUpdate } from '../sparseloco/message.ts';
@@ -137,7 +138,7 @@ export function checkSubmission(submission: SubmissionEvidence, context: Integri
     // still not crash on a peer's bytes, so it is recorded as a rejection with its own code.
     return { ok: false, reason: 'decode', codecReason: 'internal-error', detail: String(error) };
   }
-  const mismatch = checkConfigMatch(update, context);
+  const mismatch = configMismatch(update, context.layout, context.cfg);
   if (mismatch !== null) return fail('config-mismatch', mismatch);
 
   const norms: number[] = [];
@@ -199,20 +200,6 @@ function checkFreshness(baseStep: unknown, globalStep: number, maxStepsBehind: n
   if (baseStep > globalStep) return `committed base step ${baseStep} is ahead of the global step ${globalStep}`;
   if (globalStep - baseStep > maxStepsBehind) {
     return `computed from step ${baseStep}, ${globalStep - baseStep} behind the global step ${globalStep} (at most ${maxStepsBehind} allowed)`;
-  }
-  return null;
-}
-
-function checkConfigMatch(update: CompressedUpdate, context: IntegrityContext): string | null {
-  if (update.quantBits !== context.cfg.quantBits) {
-    return `value coding ${String(update.quantBits)} bits differs from the run's ${String(context.cfg.quantBits)}`;
-  }
-  for (let ti = 0; ti < context.layout.tensors.length; ti++) {
-    const t = context.layout.tensors[ti]!;
-    const expected = effectiveTopK(context.cfg.topK, t.chunk.chunkLen);
-    const got = update.tensors[ti]!.kEff;
-    // A larger k buys a bigger share of the sparse mean; a smaller one is not what the run agreed.
-    if (got !== expected) return `tensor "${t.name}" kEff ${got} differs from the run's ${expected}`;
   }
   return null;
 }

@@ -6,9 +6,8 @@
  * (with their typed reason), aggregates the rest (median norm clipping, sparse mean; ascending
  * peerUid) and takes the plain-SGD outer step with cfg.outerLr (or the lr given to `apply`).
  *
- * A message must also match this run's configuration: the same quantisation bits and, per
- * tensor, k = effectiveTopK(cfg.topK, chunkLen). A peer sending a larger k would otherwise buy
- * itself more influence on the aggregate.
+ * A message must also match this run's configuration (`configMismatch`, config-match.ts): the
+ * same quantisation bits and, per tensor, k = effectiveTopK(cfg.topK, chunkLen).
  */
 import { SparseLocoError } from '../errors.ts';
 import type { ParamLayout } from '../layout.ts';
@@ -17,9 +16,10 @@ import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessag
 import { AggregateError, aggregate, createAggregateScratch, outerStep } from './aggregate.ts';
 import type { AggregateScratch, PeerUpdate } from './aggregate.ts';
 import { decodeUpdate, encodeUpdate } from './codec.ts';
+import { configMismatch } from './config-match.ts';
 import { compress, createCompressScratch } from './compress.ts';
 import type { CompressScratch } from './compress.ts';
-import { effectiveTopK, resolveSparseLocoConfig } from './config.ts';
+import { resolveSparseLocoConfig } from './config.ts';
 import type { SparseLocoConfig } from './config.ts';
 import type { CompressedUpdate } from './message.ts';
 
@@ -52,19 +52,11 @@ export function createSparseLocoCommunicator(
 ): Communicator<SparseLocoPeerState, SparseLocoSharedState> {
   const { method: _method, ...overrides } = config;
   const cfg = resolveSparseLocoConfig(overrides);
-  const expectedK = layout.tensors.map((t) => effectiveTopK(cfg.topK, t.chunk.chunkLen));
 
   function decode(bytes: Uint8Array): CompressedUpdate {
     const update = decodeUpdate(bytes, layout);
-    if (update.quantBits !== cfg.quantBits) {
-      throw new SparseLocoConfigMismatchError(`message quantBits ${update.quantBits} ≠ configured ${cfg.quantBits}`);
-    }
-    for (let ti = 0; ti < layout.tensors.length; ti++) {
-      const k = update.tensors[ti]!.kEff;
-      if (k !== expectedK[ti]) {
-        throw new SparseLocoConfigMismatchError(`tensor "${layout.tensors[ti]!.name}" carries k = ${k}, configured ${expectedK[ti]}`);
-      }
-    }
+    const mismatch = configMismatch(update, layout, cfg);
+    if (mismatch !== null) throw new SparseLocoConfigMismatchError(mismatch);
     return update;
   }
 

@@ -5,13 +5,15 @@ import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
 import { CodecError, decodeUpdate } from '../../core/sparseloco/codec.ts';
 import { dequantise } from '../../core/sparseloco/message.ts';
-import { Adversaries, assignRoster, corruptMessage, createAdversaries, scaleMessage, zeroMessage } from '../../sim/adversaries.ts';
-import type { AdversaryGroup, AttackConfig, PeerUpload } from '../../sim/adversaries.ts';
+import { assignRoster, corruptMessage, scaleMessage, zeroMessage } from '../../sim/adversaries.ts';
+import type { AdversaryGroup, AttackConfig } from '../../sim/adversaries.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
-import type { Participant, SimContext } from '../../sim/context.ts';
+import type { PeerUpload } from '../../sim/contribution.ts';
+import type { Participant } from '../../sim/round-open.ts';
 import { fnv1a } from '../../core/hash.ts';
 import { runSimulation } from '../../sim/run.ts';
+import { simContext } from './helpers.ts';
 
 const BACKEND = { hiddenDim: 16, batchSize: 8, numShards: 16 };
 const OPTIM = { method: 'sparseloco', topK: 8, quantBits: 2, outerLr: 0.8 } as const;
@@ -43,15 +45,16 @@ function codecReason(fn: () => unknown): string {
   throw new Error('expected a CodecError');
 }
 
-/** Runs prepareUploads for peers 0…n−1 in round `round` against a minimal context. */
+/**
+ * Runs prepareUploads for peers 0…n−1 in round `round` against a full context (seed 1: the same
+ * backend and θ⁰ as world()), each peer training on shard [uid] with nothing to catch up.
+ */
 function harness(groups: AdversaryGroup[], peers: number) {
   const w = world();
-  const peersState = Array.from({ length: peers }, (_, uid) => ({
-    uid, trainer: w.backend.createTrainer(uid), commState: w.comm.createPeerState(), syncedStep: 0 as number | null,
-  }));
-  const ctx = { cfg: { innerSteps: 3 }, params: w.params, backend: w.backend } as unknown as SimContext;
-  const adv = createAdversaries(groups, peers, w.layout, w.comm, createRng(5).fork('adversaries'))!;
-  const participants = peersState.map((peer) => ({ peer, shards: [peer.uid] }) as unknown as Participant);
+  const ctx = simContext(base({ seed: 1, peers, adversaries: groups }));
+  const adv = ctx.adversaries!;
+  const peersState = ctx.population.peers;
+  const participants: Participant[] = peersState.map((peer) => ({ peer, shards: [peer.uid], arrivalOffsetS: 0, catchUpBytes: 0, readyOffsetS: 0 }));
   return { w, adv, peersState, run: (round: number): Map<number, PeerUpload> => adv.prepareUploads(ctx, participants, round) };
 }
 

@@ -5,6 +5,11 @@ import type { CommunicatorConfig } from '../../core/baselines/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
 import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
+import type { SurrogateOptions } from '../../backends/surrogate/backend.ts';
+import { resolveSimConfig } from '../../sim/config.ts';
+import type { SimConfigInput } from '../../sim/config.ts';
+import { createSimContext } from '../../sim/context.ts';
+import type { SimContext } from '../../sim/context.ts';
 
 /** Every peer alike: 10 Mbit/s up, 100 Mbit/s down, 50 ms; the store at 10 Gbit/s and 5 ms. */
 export const FIXED_NET = {
@@ -31,4 +36,15 @@ export function configError(fn: () => void): ConfigError {
     return error as ConfigError;
   }
   throw new Error('expected a ConfigError');
+}
+
+/**
+ * A full simulation context for `input` (a surrogate-backend config), built exactly as
+ * runSimulation builds it (createSimContext, same streams), for tests that drive one round's parts.
+ */
+export function simContext(input: SimConfigInput): SimContext {
+  const cfg = resolveSimConfig(input);
+  const root = createRng(cfg.seed);
+  const { kind: _kind, ...options } = cfg.backend as SurrogateOptions & { kind: string };
+  return createSimContext(cfg, createSurrogateBackend(root.fork('backend'), options), root);
 }

@@ -1,0 +1,102 @@
+/**
+ * The close of a cadence-'round' window: the on-time messages go through the run's defence
+ * (`aggregateAndDefend`: ascending peerUid; 'none' is the communicator's own apply) and the round is
+ * finalised ('skipped' when nothing valid: no outer step, no sync) — on the round state, in the
+ * global progress and the aggregate log, and on the chain mirror (selection, Gauntlet's weights,
+ * the params hash, Gauntlet's slashes). It also plans the sync: every participant that did not
+ * crash downloads — contributors their `wireBytes` share, the others every applied message.
+ * `defenceRowFigures` turns the outcome into the row's robustness columns.
+ */
+import type { PeerMessage } from '../core/baselines/index.ts';
+import type { RoundState } from '../core/protocol/index.ts';
+import { slashedBetween } from './chain.ts';
+import type { SimContext } from './context.ts';
+import { formatReasons } from './defence.ts';
+import { finaliseOnChain } from './round-close.ts';
+import type { DefenceRowFigures } from './round-close.ts';
+import type { OpenedRound, Participant } from './round-open.ts';
+import type { RoundInbox } from './round-uploads.ts';
+
+/** What the round's aggregation did, and the sync it calls for. */
+export interface AggregateOutcome {
+  readonly status: 'finalised' | 'skipped';
+  /** Uids whose messages entered the outer step, ascending. */
+  readonly contributors: readonly number[];
+  /** Rejections by reason (sim/defence.ts). */
+  readonly rejected: ReadonlyMap<string, number>;
+  /** Gauntlet's weights (rewards) by uid; null for the other defences. */
+  readonly weights: ReadonlyMap<number, number> | null;
+  /** Participants that download the sync (none when nothing was applied). */
+  readonly syncing: readonly Participant[];
+  /** Bytes each of `syncing` downloads, same order. */
+  readonly downloads: readonly number[];
+}
+
+/**
+ * Closes the round state at the current sim time, applies its selected messages through the
+ * defence and finalises the round. MUTATES the global params and shared state, the round state,
+ * the progress, the aggregate log, the defence's and adversaries' state and the chain mirror.
+ */
+export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: RoundState, inbox: RoundInbox): AggregateOutcome {
+  const { comm, env, progress } = ctx;
+  const { round, window, participants } = opened;
+  const globalStepBefore = progress.globalStep;
+  const { selected } = state.close(env.now);
+  const gauntletBefore = ctx.chain !== null && ctx.defence.config.kind === 'gauntlet' ? ctx.defence.gauntletState : null;
+  ctx.adversaries?.endRound(inbox.arrived); // next round's copycats fall back to this round's messages
+  const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: inbox.arrived.get(s.peerUid)! }));
+  const defended = ctx.defence.applyRound(ctx.params, ctx.shared, {
+    round,
+    globalStep: globalStepBefore,
+    windowEnd: window.endS,
+    messages: batch,
+    arrivedAt: inbox.arrivedAt,
+    commitments: inbox.commitments,
+    assignments: new Map(participants.map((p) => [p.peer.uid, p.shards])),
+  });
+  const { report } = defended;
+  const contributorSet = new Set(report.contributors);
+  const applied = batch.filter((m) => contributorSet.has(m.peerUid));
+  const wire = applied.length === 0 ? [] : comm.wireBytes(applied.map((m) => m.bytes.length));
+  const shareOf = new Map(applied.map((m, i) => [m.peerUid, wire[i]!.downloadBytes]));
+  const allAppliedBytes = applied.reduce((a, m) => a + m.bytes.length, 0);
+  const syncing = report.applied ? participants.filter((p) => !inbox.crashFraction.has(p.peer.uid)) : [];
+  const downloads = syncing.map((p) => shareOf.get(p.peer.uid) ?? allAppliedBytes);
+  const status = state.finalise(env.now, report, { wire: downloads.map((d) => ({ uploadBytes: 0, downloadBytes: d })) });
+  progress.record(state.outcome());
+  if (status === 'finalised') ctx.aggregates.record(round, allAppliedBytes);
+  const slashed = gauntletBefore === null ? [] : slashedBetween(gauntletBefore, ctx.defence.gauntletState);
+  finaliseOnChain(ctx, round, status === 'finalised' ? report.contributors : [], defended.weights, slashed);
+  return { status, contributors: report.contributors, rejected: defended.rejected, weights: defended.weights, syncing, downloads };
+}
+
+/** The adversarial-robustness columns of the round's row (read after the outer step). */
+export function defenceRowFigures(ctx: SimContext, outcome: AggregateOutcome): DefenceRowFigures {
+  const adv = ctx.adversaries;
+  let total = 0;
+  for (const c of outcome.rejected.values()) total += c;
+  let rewardShareAttackers: number | null = null;
+  if (outcome.weights !== null) {
+    let all = 0;
+    let attackers = 0;
+    for (const [uid, w] of outcome.weights) {
+      all += w;
+      if (adv?.isAttacker(uid)) attackers += w;
+    }
+    rewardShareAttackers = all > 0 ? attackers / all : null;
+  }
+  let nanOccurred = false;
+  for (let i = 0; i < ctx.params.length; i++) {
+    if (!Number.isFinite(ctx.params[i]!)) {
+      nanOccurred = true;
+      break;
+    }
+  }
+  return {
+    rejected: total,
+    rejectedReasons: formatReasons(outcome.rejected),
+    attackersSelected: adv === null ? 0 : outcome.contributors.filter((uid) => adv.isAttacker(uid)).length,
+    rewardShareAttackers,
+    nanOccurred,
+  };
+}

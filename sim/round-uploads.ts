@@ -1,0 +1,140 @@
+/**
+ * The window of a cadence-'round' round, [t, t + windowS): every participant trains and uploads
+ * (`trainAndUpload`), each on-time arrival is submitted and committed (`commitUpload`), and the
+ * window closes at t + windowS, after every upload arriving at exactly that instant (the close
+ * event has a lower priority than NORMAL), or as soon as every message is in with
+ * `closeWhenComplete`.
+ *
+ * The *work* of a participant (H inner steps from θ^(r), encoding) is done at once at t: the params
+ * cannot change before the window closes. Its *time* is a kernel process: it waits its arrival +
+ * catch-up offset and H × its step time; a crashing peer stops there (a crash always falls after
+ * training, before upload; its crash point only sets how long the peer stays present); the rest
+ * upload the real message bytes (`attemptTransfer`: a lost upload, all retries failed, counts as
+ * late). A late peer's upload still crosses its uplink (its bytes count in the round's bytesUp)
+ * and overlaps the next round: network and compute are modelled as independent.
+ */
+import { fnv1a } from '../core/hash.ts';
+import type { RoundState } from '../core/protocol/index.ts';
+import type { Commitment } from '../core/gauntlet/integrity.ts';
+import { planUploads } from './contribution.ts';
+import type { PeerUpload } from './contribution.ts';
+import type { SimContext } from './context.ts';
+import { NORMAL } from './kernel/index.ts';
+import type { ProcessGenerator, SimEvent } from './kernel/index.ts';
+import { attemptTransfer, transferSeconds } from './network.ts';
+import type { OpenedRound, Participant } from './round-open.ts';
+
+/** Priority of the window-close event: after every NORMAL event at the same instant. */
+export const CLOSE_PRIORITY = NORMAL + 1;
+
+/** What the window left behind: the store's on-time messages and what each participant did. */
+export interface RoundInbox {
+  /** Bytes each participant actually uploaded (copycats choose theirs at upload time), by uid. */
+  readonly sent: ReadonlyMap<number, Uint8Array>;
+  /** On-time messages in the store, by uid. */
+  readonly arrived: ReadonlyMap<number, Uint8Array>;
+  /** When each on-time message arrived, sim seconds, by uid. */
+  readonly arrivedAt: ReadonlyMap<number, number>;
+  /** Each on-time message's commitment, by uid. */
+  readonly commitments: ReadonlyMap<number, Commitment>;
+  /** Crash point (fraction of the window) of each participant that crashed, by uid. */
+  readonly crashFraction: ReadonlyMap<number, number>;
+  /** Mean inner-loop loss over the participants that trained; null when none did. */
+  readonly meanTrainLoss: number | null;
+  /** Bytes uploaded this round (on time, late or lost), real bytes. */
+  readonly bytesUp: number;
+}
+
+/** The mutable side of a {@link RoundInbox} while the window is open. */
+interface OpenInbox {
+  readonly sent: Map<number, Uint8Array>;
+  readonly arrived: Map<number, Uint8Array>;
+  readonly arrivedAt: Map<number, number>;
+  readonly commitments: Map<number, Commitment>;
+  bytesUp: number;
+}
+
+/**
+ * Trains every participant (the work, at once), starts each one's upload process and resolves
+ * when the window closes; then the chain mirror's round is closed. MUTATES trainers, communicator
+ * states, the round state (submissions) and the chain mirror (commits).
+ */
+export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: RoundState): ProcessGenerator<RoundInbox> {
+  const { cfg, env } = ctx;
+  const inbox: OpenInbox = { sent: new Map(), arrived: new Map(), arrivedAt: new Map(), commitments: new Map(), bytesUp: 0 };
+  const crashFraction = new Map<number, number>();
+  /** Fires when every active peer's message is in (only used with closeWhenComplete). */
+  const complete = env.event();
+  let trainLossSum = 0;
+  let trained = 0;
+
+  const uploads = planUploads(ctx, opened.participants, opened.round);
+  for (const p of opened.participants) {
+    const planned = uploads.get(p.peer.uid)!;
+    if (planned.trainLoss !== null) {
+      trainLossSum += planned.trainLoss;
+      trained++;
+    }
+    const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, opened.round);
+    if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
+    else if (planned.bytes !== null && !planned.copycat) inbox.bytesUp += planned.bytes.length;
+    env.process(uploadProcess(ctx, opened.round, state, inbox, complete, p, planned, fraction !== null));
+  }
+
+  const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
+  yield cfg.closeWhenComplete ? env.anyOf([windowEnd, complete]) : windowEnd;
+  ctx.chain?.closeRound(opened.round);
+  return { ...inbox, crashFraction, meanTrainLoss: trained === 0 ? null : trainLossSum / trained };
+}
+
+/** One participant's time: ready offset + compute, crash check, upload, commit on arrival. */
+function* uploadProcess(
+  ctx: SimContext,
+  round: number,
+  state: RoundState,
+  inbox: OpenInbox,
+  complete: SimEvent,
+  p: Participant,
+  planned: PeerUpload,
+  crashes: boolean,
+): ProcessGenerator<void> {
+  const { cfg, env, store } = ctx;
+  yield env.timeout(p.readyOffsetS + cfg.innerSteps * p.peer.stepTimeS);
+  if (crashes) return;
+  // Only the adversaries plan copycats, so `adversaries` is set whenever `planned.copycat` is.
+  const bytes = planned.copycat ? ctx.adversaries!.chooseCopy(inbox.arrived) : planned.bytes;
+  if (bytes === null) return; // nothing to upload: counted late at close
+  if (planned.copycat) inbox.bytesUp += bytes.length;
+  inbox.sent.set(p.peer.uid, bytes);
+  const loss = cfg.net.loss;
+  // The per-transfer stream is only needed for loss draws; forking it costs a hash of the path.
+  const upload = loss === undefined
+    ? { seconds: transferSeconds(bytes.length, p.peer.link, store, 'upload'), delivered: true }
+    : attemptTransfer(bytes.length, p.peer.link, store, 'upload', loss, ctx.netRng.fork(`xfer:${p.peer.uid}:${round}:up`));
+  yield env.timeout(upload.seconds);
+  if (!upload.delivered) return; // lost: counted late at close
+  const submitted = commitUpload(ctx, round, state, inbox, p.peer.uid, planned, bytes);
+  if (submitted && cfg.closeWhenComplete && state.complete && !complete.triggered) complete.succeed(undefined, CLOSE_PRIORITY);
+}
+
+/**
+ * A delivered upload: while the window is open it is submitted to the round state with its
+ * commitment (the committed hash, or the hash of the bytes for an honest peer) and, accepted,
+ * kept in the store and committed on the chain mirror. After the close the round no longer
+ * listens (the message is late, counted at close), but the peer still commits: the chain's window
+ * for `round` has closed, so that commit reverts (and is counted). Returns whether it was submitted.
+ */
+function commitUpload(ctx: SimContext, round: number, state: RoundState, inbox: OpenInbox, uid: number, planned: PeerUpload, bytes: Uint8Array): boolean {
+  if (state.phase !== 'open') {
+    ctx.chain?.commit(round, uid, planned.committedHash ?? fnv1a(bytes));
+    return false;
+  }
+  const hash = planned.committedHash ?? fnv1a(bytes);
+  inbox.commitments.set(uid, { hash, baseStep: planned.baseStep });
+  if (state.submit(uid, { bytes: bytes.length, hash, arrivedAt: ctx.env.now }) === 'accepted') {
+    inbox.arrived.set(uid, bytes);
+    inbox.arrivedAt.set(uid, ctx.env.now);
+    ctx.chain?.commit(round, uid, hash);
+  }
+  return true;
+}
