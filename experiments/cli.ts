@@ -6,6 +6,7 @@
  *   npm run experiment -- --list
  *   npm run experiment -- --describe churn-30pct
  *   npm run experiment churn-30pct -- --seeds 1,2 --set peers=50 --jobs 2 --out results/mine
+ *   npm run experiment byzantine -- --queue redis://10.0.0.5:6379   # tasks run by `npm run worker` hosts
  *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
  *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
  */
@@ -24,6 +25,8 @@ import { createProgress } from './progress.ts';
 import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
 import { planRuns, runTasks, metricRows } from './runner.ts';
+import { parseRedisUrl } from './queue/redis-url.ts';
+import { runQueueTasks } from './queue/submit.ts';
 import { summaryMarkdown } from './summary.ts';
 
 const BACKENDS = ['sim', 'cluster'] as const;
@@ -61,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     .option('out', { type: 'string', describe: 'results folder (default results/<id>/<timestamp>)' })
     .option('backend', { choices: BACKENDS, default: 'sim' as const, describe: 'where peers run' })
     .option('jobs', { type: 'number', default: availableParallelism(), describe: 'parallel runs (worker threads)' })
+    .option('queue', { type: 'string', describe: 'run the tasks on `npm run worker` hosts through this Redis (redis://host:6379)' })
     .option('tiny', { type: 'boolean', default: false, describe: 'shrink every arm to a few peers and rounds (smoke test)' })
     .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a Hardhat node on 127.0.0.1)' })
     .option('store', { type: 'string', describe: 'cluster: object store, a folder or s3://bucket (default: under the results folder)' })
@@ -93,6 +97,8 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   if (!Number.isSafeInteger(args.jobs) || args.jobs < 1) throw new ConfigError('--jobs', args.jobs, 'must be an integer ≥ 1');
+  if (args.queue !== undefined && args.backend !== 'sim') throw new ConfigError('--queue', args.queue, 'runs simulator tasks: it cannot be combined with --backend cluster');
+  const queue = args.queue === undefined ? undefined : parseRedisUrl(args.queue);
   const extra = { ...(args.tiny ? exp.tiny : {}), ...parseSetFlags(args.set) };
   const seeds = parseSeeds(args.seeds) ?? [...exp.seeds];
   const tasks = planRuns(exp, seeds, extra); // validates every arm before anything runs
@@ -109,7 +115,9 @@ export async function main(argv: string[]): Promise<void> {
       ...(args['round-blocks'] !== undefined ? { roundLength: args['round-blocks'] } : {}),
       onRow: (task, row) => progress.update({ task, row }),
     })
-    : await runTasks(tasks, args.jobs, (e) => progress.update(e));
+    : queue !== undefined
+      ? await runQueueTasks(tasks, { location: queue, experiment: exp.id, log: (line) => console.error(line) }, (e) => progress.update(e))
+      : await runTasks(tasks, args.jobs, (e) => progress.update(e));
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
   const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: extra, sweep: SWEEPS.get(exp.id) });
