@@ -26,7 +26,9 @@ export class QueueTaskError extends SparseLocoError {
     readonly errorMessage: string,
     /** Which worker reported it (`host:pid`), when one did. */
     readonly worker: string | null,
+    /** How many times workers ran it (1: not retried). */
+    readonly attempts: number,
   ) {
-    super(`${experiment} / ${task.arm} / seed ${task.seed} (task ${task.index}) failed${worker === null ? '' : ` on worker ${worker}`}: ${errorName}: ${errorMessage}`);
+    super(`${experiment} / ${task.arm} / seed ${task.seed} (task ${task.index}) failed${worker === null ? '' : ` on worker ${worker}`} after ${attempts} attempt(s): ${errorName}: ${errorMessage}`);
   }
 }

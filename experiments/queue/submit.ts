@@ -91,8 +91,9 @@ export async function runQueueTasks(tasks: readonly RunTask[], options: QueueExe
 /** The typed error of a failed job: what its worker recorded, else BullMQ's own reason (stalled too often). */
 async function failureOf(queue: Queue<TaskJobData, TaskJobResult>, job: Job<TaskJobData, TaskJobResult>, experiment: string, task: RunTask, error: unknown): Promise<QueueTaskError> {
   const failed = await queue.getJob(job.id!).catch(() => undefined);
+  const attempts = failed?.attemptsMade ?? 0;
   const recorded = failed?.data.failure;
-  if (recorded !== undefined) return new QueueTaskError(experiment, task, recorded.name, recorded.message, recorded.worker);
+  if (recorded !== undefined) return new QueueTaskError(experiment, task, recorded.name, recorded.message, recorded.worker, attempts);
   const reason = failed?.failedReason ?? (error instanceof Error ? error.message : String(error));
-  return new QueueTaskError(experiment, task, 'QueueFailure', reason, null);
+  return new QueueTaskError(experiment, task, 'QueueFailure', reason, null, attempts);
 }

@@ -160,15 +160,23 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     for (const sweep of live) if (!served.has(sweep.queue)) serve(sweep);
     const open = new Set(live.map((s) => s.queue));
     // A finished or failed sweep: its results are no longer wanted, so running tasks are abandoned.
-    for (const queue of [...served.keys()]) if (!open.has(queue)) await drop(queue, true);
+    for (const queue of [...served.keys()]) if (!open.has(queue)) await retire(queue);
     for (const queue of abandoned) {
       if (!(await claimAbandoned(redis, queue))) continue;
       log(`sweep ${queue} lost its submitter: removing its queue`);
-      await drop(queue, true);
-      const orphan = new Queue(queue, { connection, prefix: BULL_PREFIX });
-      await orphan.obliterate({ force: true }).catch((e: unknown) => log(`could not remove ${queue}: ${String(e)}`));
-      await orphan.close();
+      await retire(queue);
     }
+  };
+  /**
+   * Stops serving a closed sweep and removes its queue's keys. The submitter removes them too, but
+   * a BullMQ worker still attached (until its next poll) writes a few back (`meta`,
+   * `stalled-check`); each worker removing them after its own close leaves Redis clean.
+   */
+  const retire = async (queue: string): Promise<void> => {
+    await drop(queue, true);
+    const closed = new Queue(queue, { connection, prefix: BULL_PREFIX });
+    await closed.obliterate({ force: true }).catch((e: unknown) => log(`could not remove ${queue}: ${e instanceof Error ? e.message : String(e)}`));
+    await closed.close();
   };
   const timer = setInterval(() => {
     polling = polling.then(poll).catch((e: unknown) => log(`poll failed: ${e instanceof Error ? e.message : String(e)}`));
