@@ -13,6 +13,7 @@ import { outcomesInTaskOrder } from '../runner.ts';
 import type { ProgressEvent, RunExecutor, RunOutcome, RunTask } from '../runner.ts';
 import { codeVersion } from './code-version.ts';
 import { QueueTaskError } from './errors.ts';
+import { assertReachable } from './reach.ts';
 import { BULL_PREFIX, JOB_ATTEMPTS, JOB_BACKOFF_MS, decodeResult, jobIdOf, newQueueName, taskJobData } from './protocol.ts';
 import type { TaskJobData, TaskJobResult, TaskProgress } from './protocol.ts';
 import { HEARTBEAT_TTL_MS, announceSweep } from './registry.ts';
@@ -38,9 +39,11 @@ export function queueExecutor(options: QueueExecutorOptions): RunExecutor {
 
 /**
  * Enqueues the tasks, waits for all of them and returns their outcomes in task order.
+ * @throws {ConfigError} when the Redis server cannot be reached.
  * @throws {QueueTaskError} for the first task that fails for good (the others are dropped).
  */
 export async function runQueueTasks(tasks: readonly RunTask[], options: QueueExecutorOptions, onProgress?: (event: ProgressEvent) => void): Promise<RunOutcome[]> {
+  await assertReachable(options.location);
   const name = newQueueName(options.experiment);
   const connection = redisOptions(options.location);
   const version = options.codeVersion ?? codeVersion();

@@ -18,6 +18,7 @@ import { RunFailedError, runInWorker } from '../runner.ts';
 import type { RunTask } from '../runner.ts';
 import { codeVersion } from './code-version.ts';
 import { CodeVersionError } from './errors.ts';
+import { assertReachable } from './reach.ts';
 import { BULL_PREFIX, JOB_ATTEMPTS, MAX_STALLED, decodeValue, encodeValue } from './protocol.ts';
 import type { SweepAnnouncement, TaskFailure, TaskJobData, TaskJobResult } from './protocol.ts';
 import { claimAbandoned, liveSweeps } from './registry.ts';
@@ -34,7 +35,7 @@ export interface QueueWorkerOptions {
   readonly stalledMs?: number;
   /** How often to look for new or finished sweeps (ms). */
   readonly pollMs?: number;
-  /** This process's code version (default: its checkout's). */
+  /** This process's code version (default: its checkout's, read again for every task). */
   readonly codeVersion?: string;
   /** Name recorded on each job it runs (default `host:pid`). */
   readonly name?: string;
@@ -73,7 +74,7 @@ function checkPositiveInteger(key: string, value: number): void {
 
 /**
  * Starts a worker; it serves every open sweep on `location` until closed.
- * @throws {ConfigError} for a non-positive `jobs`, `lockMs`, `stalledMs` or `pollMs`.
+ * @throws {ConfigError} for a non-positive `jobs`, `lockMs`, `stalledMs` or `pollMs`, or an unreachable Redis.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const lockMs = options.lockMs ?? DEFAULT_LOCK_MS;
@@ -87,8 +88,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const version = options.codeVersion ?? codeVersion();
   const log = options.log ?? (() => {});
   const connection = redisOptions(options.location);
+  await assertReachable(options.location);
   const redis = new Redis(connection);
-  await redis.ping(); // fail now, not at the first poll, when Redis is unreachable
   const acquire = slots(options.jobs);
   /** Sweeps served now: their BullMQ worker and the abort switch of their running threads. */
   const served = new Map<string, { worker: Worker<TaskJobData, TaskJobResult>; abort: AbortController }>();
@@ -102,8 +103,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const runJob = (sweep: SweepAnnouncement, abort: AbortSignal) => async (job: Job<TaskJobData, TaskJobResult>, _token?: string, cancel?: AbortSignal): Promise<TaskJobResult> => {
     const label = `${sweep.queue} task ${job.data.index} (${job.data.arm} / seed ${job.data.seed})`;
-    if (job.data.codeVersion !== version) {
-      const refusal = new CodeVersionError(job.data.codeVersion, version);
+    // Checked per task: the task's thread loads the checkout as it is now, which may have moved since start.
+    const current = options.codeVersion ?? codeVersion();
+    if (job.data.codeVersion !== current) {
+      const refusal = new CodeVersionError(job.data.codeVersion, current);
       log(`refused ${label}: ${refusal.message}`);
       return fail(job, { name: refusal.name, message: refusal.message, worker: name }, false);
     }

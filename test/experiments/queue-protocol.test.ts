@@ -6,6 +6,9 @@ import { outcomesInTaskOrder, planRuns } from '../../experiments/runner.ts';
 import { InvariantError } from '../../core/errors.ts';
 import { decodeValue, encodeValue, jobIdOf, newQueueName } from '../../experiments/queue/protocol.ts';
 import { parseRedisUrl, redisOptions } from '../../experiments/queue/redis-url.ts';
+import { assertReachable } from '../../experiments/queue/reach.ts';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { SimResult } from '../../sim/run.ts';
 
 describe('queue: --queue URL', () => {
@@ -45,6 +48,19 @@ describe('queue: --queue URL', () => {
       expect((error as ConfigError).value, text).to.equal(text);
       expect((error as ConfigError).message, text).to.match(constraint);
     }
+  });
+});
+
+describe('queue: reaching Redis', () => {
+  it('fails fast with a ConfigError naming --queue when nothing listens there', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve)); // now a port where nothing listens
+    const error = await assertReachable(parseRedisUrl(`redis://127.0.0.1:${port}`)).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).key).to.equal('--queue');
+    expect((error as ConfigError).message).to.match(new RegExp(`^--queue \\("redis://127.0.0.1:${port}"\\) must be a reachable Redis server \\(.*ECONNREFUSED`));
   });
 });
 

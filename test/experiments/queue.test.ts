@@ -7,17 +7,19 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '../../core/errors.ts';
 import { EXPERIMENTS } from '../../experiments/catalog/index.ts';
 import { planRuns } from '../../experiments/runner.ts';
 import type { RunTask } from '../../experiments/runner.ts';
 import { QueueTaskError } from '../../experiments/queue/errors.ts';
 import { parseRedisUrl } from '../../experiments/queue/redis-url.ts';
 import { runQueueTasks } from '../../experiments/queue/submit.ts';
-import { startRedis, startTsx, startWorker } from './queue-helpers.ts';
+import { main } from '../../experiments/cli.ts';
+import { startRedis, startWorker } from './queue-helpers.ts';
 import type { Child, RedisServer } from './queue-helpers.ts';
 
-/** The experiment of every test here: churn-30pct at tiny size, 2 arms × 2 seeds = 4 tasks. */
-const EXPERIMENT = ['churn-30pct', '--tiny', '--seeds', '1,2'];
+/** The experiment of every test here: churn-30pct at tiny size, 2 arms × 1 seed = 2 tasks. */
+const EXPERIMENT = ['churn-30pct', '--tiny', '--seeds', '1'];
 const RESULT_FILES = ['metrics.jsonl', 'metrics.csv', 'summary.json', 'summary.md', 'config.resolved.json'];
 
 describe('queue: sweeps on BullMQ workers (real redis-server, two worker processes)', function () {
@@ -27,11 +29,20 @@ describe('queue: sweeps on BullMQ workers (real redis-server, two worker process
   let dir: string;
   let local: string;
 
-  const runCli = async (args: readonly string[]): Promise<Child> => {
-    const cli = startTsx('experiments/cli.ts', args, 'experiment');
-    const code = await cli.exited;
-    if (code !== 0) throw new Error(`npm run experiment ${args.join(' ')} exited ${code}:\n${cli.lines.join('\n')}`);
-    return cli;
+  /** `npm run experiment …` in this process (no tsx start-up), its output kept in `lines` instead of printed. */
+  const runCli = async (args: readonly string[], lines: string[] = []): Promise<string[]> => {
+    const saved = { log: console.log, error: console.error, write: process.stderr.write };
+    const keep = (...parts: unknown[]): void => void lines.push(parts.map(String).join(' '));
+    console.log = keep;
+    console.error = keep;
+    process.stderr.write = ((chunk: string | Uint8Array) => (keep(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      await main([...args]);
+    } finally {
+      Object.assign(console, { log: saved.log, error: saved.error });
+      process.stderr.write = saved.write;
+    }
+    return lines;
   };
   const keys = (): string => redis.cli('--scan', '--pattern', 'sparseloco*');
   /** Workers drop a finished sweep at their next poll (1 s) and remove the keys they wrote back. */
@@ -57,25 +68,27 @@ describe('queue: sweeps on BullMQ workers (real redis-server, two worker process
 
   it('writes the same results folder as a local run, and leaves no keys behind', async () => {
     const out = join(dir, 'queued');
-    const cli = await runCli([...EXPERIMENT, '--queue', redis.url, '--out', out]);
-    const queue = /queue (churn-30pct-\S+) on/.exec(cli.lines.join('\n'))![1]!;
+    const lines = await runCli([...EXPERIMENT, '--queue', redis.url, '--out', out]);
+    const queue = /queue (churn-30pct-\S+) on/.exec(lines.join('\n'))![1]!;
     for (const file of RESULT_FILES) expect(readFileSync(join(out, file)).equals(readFileSync(join(local, file))), file).to.equal(true);
     const done = workers.map((w) => finishedBy(w, new RegExp(queue)).length);
-    expect(done[0]! + done[1]!).to.equal(4);
+    expect(done[0]! + done[1]!).to.equal(2);
     await noKeysLeft();
   });
 
   it('hands the task of a worker killed mid-run (SIGKILL) to the other; the results are unchanged', async () => {
     const out = join(dir, 'killed');
-    const cli = startTsx('experiments/cli.ts', [...EXPERIMENT, '--queue', redis.url, '--out', out], 'experiment');
-    const queue = /queue (churn-30pct-\S+) on/.exec(await cli.waitFor(/^queue churn-30pct-\S+ on /))![1]!;
+    const lines: string[] = [];
+    const submitted = runCli([...EXPERIMENT, '--queue', redis.url, '--out', out], lines);
+    let queue: string | undefined;
+    while ((queue = lines.map((l) => /^queue (churn-30pct-\S+) on /.exec(l)?.[1]).find(Boolean)) === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
     const started = new RegExp(`^task started: ${queue} `);
     const first = await Promise.race(workers.map((w, i) => w.waitFor(started).then((line) => ({ i, line }))));
     const victim = workers[first.i]!;
     const survivor = workers[1 - first.i]!;
     await victim.kill('SIGKILL');
     const index = /task (\d+) /.exec(first.line)![1]!;
-    expect(await cli.exited, cli.lines.join('\n')).to.equal(0);
+    await submitted;
     expect(victim.lines.some((l) => l.startsWith(`task finished: ${queue} task ${index} `)), 'the victim finished its task before the kill').to.equal(false);
     expect(survivor.lines.some((l) => l.startsWith(`task finished: ${queue} task ${index} `))).to.equal(true);
     expect(readFileSync(join(out, 'metrics.jsonl')).equals(readFileSync(join(local, 'metrics.jsonl')))).to.equal(true);
@@ -109,8 +122,8 @@ describe('queue: sweeps on BullMQ workers (real redis-server, two worker process
   });
 
   it('rejects a bad --queue value before anything runs', async () => {
-    const cli = startTsx('experiments/cli.ts', [...EXPERIMENT, '--queue', 'redis://127.0.0.1:6379/jobs'], 'experiment');
-    expect(await cli.exited).to.equal(2);
-    expect(cli.lines.join('\n')).to.include('error: --queue ("redis://127.0.0.1:6379/jobs") has path "/jobs": only a database number may follow the host');
+    const error = await runCli([...EXPERIMENT, '--queue', 'redis://127.0.0.1:6379/jobs']).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).message).to.equal('--queue ("redis://127.0.0.1:6379/jobs") has path "/jobs": only a database number may follow the host (/0, /1, …)');
   });
 });
