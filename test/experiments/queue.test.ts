@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.ts';
 import { EXPERIMENTS } from '../../experiments/catalog/index.ts';
-import { planRuns } from '../../experiments/runner.ts';
+import { planRuns, runExperiment } from '../../experiments/runner.ts';
 import type { RunTask } from '../../experiments/runner.ts';
 import { QueueTaskError } from '../../experiments/queue/errors.ts';
 import { parseRedisUrl } from '../../experiments/queue/redis-url.ts';
-import { runQueueTasks } from '../../experiments/queue/submit.ts';
+import { queueExecutor, runQueueTasks } from '../../experiments/queue/submit.ts';
 import { main } from '../../experiments/cli.ts';
 import { startRedis, startWorker } from './queue-helpers.ts';
 import type { Child, RedisServer } from './queue-helpers.ts';
@@ -113,8 +113,8 @@ describe('queue: sweeps on BullMQ workers (real redis-server, two worker process
 
   it('is refused by workers on other code: CodeVersionError names both versions', async () => {
     const exp = EXPERIMENTS.get('churn-30pct')!;
-    const tasks = planRuns(exp, [1], exp.tiny);
-    const error = await runQueueTasks(tasks, { location: parseRedisUrl(redis.url), experiment: 'churn-30pct', codeVersion: '0123abc' }).catch((e: unknown) => e);
+    const executor = queueExecutor({ location: parseRedisUrl(redis.url), experiment: exp.id, codeVersion: '0123abc' });
+    const error = await runExperiment(exp, { seeds: [1], extra: exp.tiny, executor }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(QueueTaskError);
     expect([(error as QueueTaskError).errorName, (error as QueueTaskError).attempts]).to.deep.equal(['CodeVersionError', 1]);
     expect((error as QueueTaskError).errorMessage).to.match(/submitted from code 0123abc, but this worker runs [0-9a-f]{40}/);
