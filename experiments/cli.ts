@@ -7,6 +7,7 @@
  *   npm run experiment -- --describe churn-30pct
  *   npm run experiment churn-30pct -- --seeds 1,2 --set peers=50 --jobs 2 --out results/mine
  *   npm run experiment baselines -- --set optim.indexCoding=rice   # reaches the arms whose method has the option
+ *   npm run experiment byzantine -- --queue redis://10.0.0.5:6379   # tasks run by `npm run worker` hosts
  *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
  *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
  *   npm run experiment churn-30pct -- --dashboard               # live charts on 127.0.0.1 (port printed)
@@ -32,6 +33,9 @@ import { runClusterTasks } from '../cluster/tasks.ts';
 import type { ClusterTasksOptions } from '../cluster/tasks.ts';
 import { planRuns, runTasks, metricRows } from './runner.ts';
 import type { RunTask } from './runner.ts';
+import { parseRedisUrl } from './queue/redis-url.ts';
+import type { RedisLocation } from './queue/redis-url.ts';
+import { runQueueTasks } from './queue/submit.ts';
 import { summaryMarkdown } from './summary.ts';
 
 const BACKENDS = ['sim', 'cluster'] as const;
@@ -73,6 +77,8 @@ export type ResolvedCommand =
       readonly jobs: number;
       /** `--dashboard`: a port (0 = a free one), or null for no dashboard. */
       readonly dashboardPort: number | null;
+      /** `--queue`: the Redis server whose workers run the tasks, or null to run them here. */
+      readonly queue: RedisLocation | null;
       readonly cluster: Omit<ClusterTasksOptions, 'outDir' | 'onRow' | 'onEvent'>;
       /** Lines for stderr: method options that reach only some arms (rule 1 of arm-overrides.ts). */
       readonly notes: readonly string[];
@@ -96,6 +102,7 @@ async function parseArgv(argv: readonly string[]) {
     .option('out', { type: 'string', describe: 'results folder (default results/<id>/<timestamp>)' })
     .option('backend', { choices: BACKENDS, default: 'sim' as const, describe: 'where peers run' })
     .option('jobs', { type: 'number', default: availableParallelism(), describe: 'parallel runs (worker threads)' })
+    .option('queue', { type: 'string', describe: 'run the tasks on `npm run worker` hosts through this Redis (redis://host:6379)' })
     .option('tiny', { type: 'boolean', default: false, describe: 'shrink every arm to a few peers and rounds (smoke test)' })
     .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a Hardhat node on 127.0.0.1)' })
     .option('store', { type: 'string', describe: 'cluster: object store, a folder or s3://bucket (default: under the results folder)' })
@@ -136,6 +143,8 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
     }
   }
   if (!Number.isSafeInteger(args.jobs) || args.jobs < 1) throw new ConfigError('--jobs', args.jobs, 'must be an integer ≥ 1');
+  if (args.queue !== undefined && args.backend !== 'sim') throw new ConfigError('--queue', args.queue, 'runs simulator tasks: it cannot be combined with --backend cluster');
+  const queue = args.queue === undefined ? null : parseRedisUrl(args.queue);
   const set = parseSetFlags(args.set);
   const extra = { ...(args.tiny ? exp.tiny : {}), ...set };
   const seeds = parseSeeds(args.seeds) ?? [...exp.seeds];
@@ -156,6 +165,7 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
     backend: args.backend,
     jobs: args.jobs,
     dashboardPort,
+    queue,
     cluster: {
       ...(args.rpc !== undefined ? { rpcUrl: args.rpc } : {}),
       ...(args.store !== undefined ? { storeUrl: args.store } : {}),
@@ -193,10 +203,15 @@ export async function main(argv: string[]): Promise<void> {
       },
       ...(dashboard === null ? {} : { onEvent: dashboard.onClusterEvent }),
     })
-    : runTasks(tasks, command.jobs, (e) => {
-      progress.update(e);
-      dashboard?.onProgress(e);
-    })).catch(async (error: unknown) => {
+    : command.queue !== null
+      ? runQueueTasks(tasks, { location: command.queue, experiment: exp.id, log: (line) => console.error(line) }, (e) => {
+        progress.update(e);
+        dashboard?.onProgress(e);
+      })
+      : runTasks(tasks, command.jobs, (e) => {
+        progress.update(e);
+        dashboard?.onProgress(e);
+      })).catch(async (error: unknown) => {
     dashboard?.fail(error);
     await dashboard?.server.close();
     throw error;

@@ -1,9 +1,13 @@
 /**
  * Runs an experiment's arms × seeds, serially or on a pool of worker threads, and returns tidy
  * metric rows in a fixed order (arm order, then seed order, then round) whatever order the runs
- * finish in — so `--jobs 4` and `--jobs 1` write identical files.
+ * finish in — so `--jobs 4` and `--jobs 1` write identical files. Where the runs happen is an
+ * executor (`RunExecutor`): this process (`localExecutor`) or worker hosts behind a queue
+ * (experiments/queue/); every executor returns outcomes through `outcomesInTaskOrder`, so the
+ * assembly after it is shared and the bytes match by construction.
  */
 import { Worker } from 'node:worker_threads';
+import { InvariantError, SparseLocoError } from '../core/errors.ts';
 import { runSimulationAsync } from '../sim/run.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import type { SimResult, SimRoundRow } from '../sim/run.ts';
@@ -41,14 +45,47 @@ export interface ProgressEvent {
   readonly row: SimRoundRow;
 }
 
+/** Runs every task somewhere and returns one outcome per task, in task order. */
+export type RunExecutor = (tasks: readonly RunTask[], onProgress?: (event: ProgressEvent) => void) => Promise<RunOutcome[]>;
+
 export interface RunExperimentOptions {
   /** Seeds to run (default: the experiment's). */
   readonly seeds?: readonly number[];
   /** Overrides applied to every arm, after the arm's own (CLI `--set`, `--tiny`). */
   readonly extra?: Overrides;
-  /** Worker threads; 1 runs in this thread. */
+  /** Worker threads; 1 runs in this thread. Ignored when `executor` is given. */
   readonly jobs?: number;
+  /** Where the runs happen (default: `localExecutor(jobs)`). */
+  readonly executor?: RunExecutor;
   readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+/**
+ * A run's simulation threw. The simulator is deterministic, so the same config on the same code
+ * throws again: executors never retry it (unlike {@link RunCrashedError}).
+ */
+export class RunFailedError extends SparseLocoError {
+  override name = 'RunFailedError';
+  constructor(
+    readonly task: RunTask,
+    /** The thrown error's class name (`ConfigError`, `InvariantError`, ...). */
+    readonly errorName: string,
+    readonly errorMessage: string,
+  ) {
+    super(`${task.arm} / seed ${task.seed}: ${errorName}: ${errorMessage}`);
+  }
+}
+
+/** The worker thread running a task died before reporting (out of memory, killed, aborted): retryable. */
+export class RunCrashedError extends SparseLocoError {
+  override name = 'RunCrashedError';
+  constructor(
+    readonly task: RunTask,
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`worker thread for ${task.arm} / seed ${task.seed} ${reason}`, options);
+  }
 }
 
 /** Every (arm, seed) of the experiment with its validated config, in canonical order. */
@@ -63,48 +100,73 @@ export function planRuns(exp: Experiment, seeds: readonly number[], extra: Overr
   return tasks;
 }
 
+/**
+ * Pairs each task with its result, in task order: the one place where executors' results become
+ * outcomes, so any executor gives the same order.
+ * @throws {InvariantError} when a task has no result or a result names no task.
+ */
+export function outcomesInTaskOrder(tasks: readonly RunTask[], results: ReadonlyMap<number, SimResult>): RunOutcome[] {
+  if (results.size !== tasks.length) throw new InvariantError(`${results.size} results for ${tasks.length} tasks`);
+  return tasks.map((task) => {
+    const result = results.get(task.index);
+    if (result === undefined) throw new InvariantError(`no result for task ${task.index} (${task.arm} / seed ${task.seed})`);
+    return { task, result };
+  });
+}
+
 /** Runs all tasks and returns their outcomes in task order. */
 export async function runTasks(tasks: readonly RunTask[], jobs: number, onProgress?: (e: ProgressEvent) => void): Promise<RunOutcome[]> {
+  const results = new Map<number, SimResult>();
   if (jobs <= 1 || tasks.length <= 1) {
-    const serial: RunOutcome[] = [];
-    for (const task of tasks) serial.push({ task, result: await runSimulationAsync(task.config, { onRound: (row) => onProgress?.({ task, row }) }) });
-    return serial;
+    for (const task of tasks) results.set(task.index, await runSimulationAsync(task.config, { onRound: (row) => onProgress?.({ task, row }) }));
+    return outcomesInTaskOrder(tasks, results);
   }
-  const outcomes: RunOutcome[] = new Array(tasks.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < tasks.length) {
       const task = tasks[next++]!;
-      outcomes[task.index] = { task, result: await runInWorker(task, onProgress) };
+      results.set(task.index, await runInWorker(task, onProgress));
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
-  return outcomes;
+  return outcomesInTaskOrder(tasks, results);
 }
 
-function runInWorker(task: RunTask, onProgress?: (e: ProgressEvent) => void): Promise<SimResult> {
+/** The executor of `--jobs N`: worker threads of this process (N = 1: this thread). */
+export function localExecutor(jobs: number): RunExecutor {
+  return (tasks, onProgress) => runTasks(tasks, jobs, onProgress);
+}
+
+/**
+ * Runs one task on a fresh worker thread (the event loop stays free: a queue worker keeps renewing
+ * its job lock meanwhile). `signal` terminates the thread.
+ * @throws {RunFailedError} when the simulation threw (deterministic).
+ * @throws {RunCrashedError} when the thread died first or was aborted.
+ */
+export function runInWorker(task: RunTask, onProgress?: (e: ProgressEvent) => void, signal?: AbortSignal): Promise<SimResult> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new RunCrashedError(task, 'was aborted before it started'));
     const w = new Worker(new URL('./worker.ts', import.meta.url), { workerData: task.config });
     let done = false;
-    w.on('message', (msg: { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string }) => {
-      if (msg.kind === 'round') onProgress?.({ task, row: msg.row });
-      else if (msg.kind === 'done') {
-        done = true;
-        resolve(msg.result);
-      } else {
-        done = true;
-        const error = new Error(`${task.arm} / seed ${task.seed}: ${msg.message}`);
-        error.name = msg.name;
-        reject(error);
-      }
-    });
-    w.on('error', (err) => {
+    const finish = (settle: () => void): void => {
+      if (done) return;
       done = true;
-      reject(err);
+      signal?.removeEventListener('abort', abort);
+      settle();
+    };
+    const abort = (): void => {
+      finish(() => reject(new RunCrashedError(task, 'was aborted')));
+      void w.terminate();
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    w.on('message', (msg: { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string }) => {
+      if (done) return;
+      if (msg.kind === 'round') onProgress?.({ task, row: msg.row });
+      else if (msg.kind === 'done') finish(() => resolve(msg.result));
+      else finish(() => reject(new RunFailedError(task, msg.name, msg.message)));
     });
-    w.on('exit', (code) => {
-      if (!done) reject(new Error(`worker for ${task.arm} / seed ${task.seed} exited with code ${code} before finishing`));
-    });
+    w.on('error', (err) => finish(() => reject(new RunCrashedError(task, `failed: ${err.message}`, { cause: err }))));
+    w.on('exit', (code) => finish(() => reject(new RunCrashedError(task, `exited with code ${code} before finishing`))));
   });
 }
 
@@ -133,6 +195,7 @@ export function tagRow(experimentId: string, task: Pick<RunTask, 'arm' | 'seed' 
 /** Plans and runs an experiment; rows and outcomes come back in canonical order. */
 export async function runExperiment(exp: Experiment, options: RunExperimentOptions = {}): Promise<{ tasks: RunTask[]; outcomes: RunOutcome[]; rows: MetricRow[] }> {
   const tasks = planRuns(exp, options.seeds ?? exp.seeds, options.extra ?? {});
-  const outcomes = await runTasks(tasks, options.jobs ?? 1, options.onProgress);
+  const executor = options.executor ?? localExecutor(options.jobs ?? 1);
+  const outcomes = await executor(tasks, options.onProgress);
   return { tasks, outcomes, rows: metricRows(exp.id, outcomes) };
 }
