@@ -189,7 +189,8 @@ export async function main(argv: string[]): Promise<void> {
   }
   const { experiment: exp, tasks, outDir } = command;
   for (const note of command.notes) console.error(note);
-  console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${command.seeds.length} seed(s), ${command.jobs} job(s) → ${outDir}`);
+  const where = command.queue !== null ? `workers on ${command.queue.display}` : command.backend === 'cluster' ? 'the cluster' : `${command.jobs} job(s)`;
+  console.error(`${exp.id}: ${exp.arms.length} arm(s) × ${command.seeds.length} seed(s), ${where} → ${outDir}`);
   const dashboard = command.dashboardPort === null ? null : await openLiveDashboard({ experiment: exp, backend: command.backend, tasks, outDir, port: command.dashboardPort });
   if (dashboard !== null) console.error(`dashboard: ${dashboard.server.url}`);
   const progress = createProgress(tasks);
