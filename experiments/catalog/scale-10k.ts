@@ -23,10 +23,6 @@ export default defineExperiment({
     },
     churn: { availability: { kind: 'bernoulli', dropout: 0.1 } },
     backend: { hiddenDim: 0, inputDim: 16, numClasses: 4, batchSize: 4, heldoutSize: 512 },
-    // The chain mirror (sim/chain.ts) is off here so the benchmark measures the simulator: with it on
-    // (event logs not retained) this run took 33.5 s and peaked at 1.85 GiB, mostly the model chain's
-    // ~0.9M stored commitments, too close to the 2 GiB target.
-    chain: { enabled: false },
   },
   arms: [{ name: '10k peers, 10% churn', set: {}, labels: { method: 'sparseloco' } }],
   seeds: [1],
