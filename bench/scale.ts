@@ -17,7 +17,8 @@ import type { BenchRow } from './row.ts';
  * The benchmarked run. Cheap surrogate on purpose — softmax regression, 16 inputs, 4 classes
  * (68 parameters), batch 4, H = 2 — so the figure measures the simulator (10k processes, uploads,
  * a 10k-message aggregation and catch-up per round) rather than the model. 10% per-round dropout
- * makes returning peers replay what they missed.
+ * makes returning peers replay what they missed. The chain mirror is on, as in every simulated
+ * run: ModelChain without event logs, dropping each round's commitments once it is finalised.
  */
 export const SCALE_BENCH_CONFIG: SimConfigInput = { ...scale10k.base, seed: scale10k.seeds[0]! };
 
@@ -30,7 +31,7 @@ export interface ScaleChildReport {
   readonly initialHeldoutLoss: number;
 }
 
-const UNIT = '10k peers × 100 rounds, sparseloco topK 8, surrogate softmax 16→4, batch 4, H 2, 10% dropout';
+const UNIT = '10k peers × 100 rounds, sparseloco topK 8, surrogate softmax 16→4, batch 4, H 2, 10% dropout, model chain mirror on (no logs, finalised rounds pruned)';
 
 /** Runs the scale benchmark in a child process and returns its two rows. */
 export async function runScaleBench(log: (line: string) => void): Promise<BenchRow[]> {

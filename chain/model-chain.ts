@@ -9,9 +9,15 @@
  *
  * What it leaves out: gas and account balances (only the contract's balance is tracked), and
  * failing transfers (every account is assumed to accept payments, as EOAs do).
+ *
+ * Two opt-in savings for long runs with many peers, both off by default so the model stays
+ * faithful: `retainLogs: false` drops event logs, and `retainFinalisedRounds` drops the per-peer
+ * commitments of finalised rounds (the contract keeps them forever, but once a round is finalised
+ * only the `commitmentOf` / `hasCommitted` views can still read them; those reads then throw
+ * {@link PrunedRoundError} instead of answering wrongly).
  */
 import { getAddress } from 'ethers';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, SparseLocoError, assertInvariant } from '../core/errors.ts';
 import { ChainRevertError } from './errors.ts';
 import { PeerStatus } from './types.ts';
 import type {
@@ -67,6 +73,36 @@ export interface ModelChainOptions {
    * per peer per round that nothing reads, and `events()` then throws.
    */
   readonly retainLogs?: boolean;
+  /**
+   * How many finalised rounds keep their per-peer commitments, counted back from the latest
+   * finalised one in finalisation order; an integer ≥ 0 (rounds) or Infinity (default: keep all,
+   * as the contract does). Why pruning is safe: a finalised round's window has closed, so every
+   * commit to it reverts before its commitments are looked at, and postResults reverts with
+   * `ValidationResultsAlreadyFinalised` before reading them; only the `commitment` / `committed`
+   * views still read them, and for a pruned round they throw {@link PrunedRoundError}. What stays
+   * answerable: `commitCount`, `roundResult`, rewards, everything else. At 10,000 peers this is
+   * ~0.9M commitments per 100 rounds that a simulation never reads again.
+   */
+  readonly retainFinalisedRounds?: number;
+}
+
+/**
+ * A read of per-peer commitments that {@link ModelChainOptions.retainFinalisedRounds} pruned:
+ * the real contract would still answer it, the model no longer can. Names the round, the view and
+ * the retention.
+ */
+export class PrunedRoundError extends SparseLocoError {
+  override name = 'PrunedRoundError';
+  constructor(
+    readonly round: bigint,
+    readonly view: string,
+    readonly retainFinalisedRounds: number,
+  ) {
+    super(
+      `${view}: round ${round}'s commitments were pruned after it was finalised ` +
+        `(ModelChain.retainFinalisedRounds = ${retainFinalisedRounds} finalised rounds kept)`,
+    );
+  }
 }
 
 interface PeerEntry {
@@ -127,6 +163,11 @@ export class ModelChain {
   private finalised = 0n;
   private readonly logs: CoordinatorEventLog[] = [];
   private readonly retainLogs: boolean;
+  private readonly retainFinalisedRounds: number;
+  /** Finalised rounds whose commitments are still kept, oldest finalisation first (only when pruning). */
+  private readonly retainedFinalised: bigint[] = [];
+  /** Rounds whose per-peer commitments were dropped (one entry per round, not per peer). */
+  private readonly prunedRounds = new Set<bigint>();
   private txCount = 0;
   private logsInPendingBlock = 0;
 
@@ -141,6 +182,11 @@ export class ModelChain {
     this.config = { ...config };
     this.automine = options.automine ?? true;
     this.retainLogs = options.retainLogs ?? true;
+    const retain = options.retainFinalisedRounds ?? Infinity;
+    if (!(retain === Infinity || (Number.isSafeInteger(retain) && retain >= 0))) {
+      throw new ConfigError('ModelChain.retainFinalisedRounds', retain, 'must be an integer ≥ 0 or Infinity (finalised rounds kept)');
+    }
+    this.retainFinalisedRounds = retain;
     this.blockNumber = options.startBlock ?? 0n;
     this.genesisBlock = this.blockNumber + 1n;
     this.owner = deployer;
@@ -307,6 +353,8 @@ export class ModelChain {
       if (txBlock < firstBlock) revert('RoundCommitmentsWindowNotOpen', round, firstBlock, txBlock);
       if (txBlock > lastBlock) revert('RoundCommitmentsWindowClosed', round, lastBlock, txBlock);
       if (updateHash === ZERO_HASH) revert('RoundCommitmentsZeroHash', round, uid);
+      // A pruned round is finalised, so its window closed and the check above already reverted.
+      assertInvariant(!this.prunedRounds.has(round), `commit reached pruned round ${round}`);
       let byUid = this.commitments.get(round);
       if (byUid?.has(uid)) revert('RoundCommitmentsDuplicate', round, uid);
       if (!byUid) this.commitments.set(round, (byUid = new Map()));
@@ -350,12 +398,29 @@ export class ModelChain {
       this.rewardPoolWei -= distributed;
       this.results.set(round, { aggregateHash, validator: from, selectedCount: uids.length, finalised: true, distributed });
       this.finalised += 1n;
+      this.pruneFinalised(round);
       events.push({
         name: 'RoundFinalised',
         args: { round, validator: from, aggregateHash, uids: [...uids], weights: [...weights], distributed, newPool: this.rewardPoolWei },
       });
       return events;
     });
+  }
+
+  /** Drops the per-peer commitments of the finalised rounds beyond the retention window. */
+  private pruneFinalised(round: bigint): void {
+    if (this.retainFinalisedRounds === Infinity) return;
+    this.retainedFinalised.push(round);
+    while (this.retainedFinalised.length > this.retainFinalisedRounds) {
+      const dropped = this.retainedFinalised.shift()!;
+      this.commitments.delete(dropped);
+      this.prunedRounds.add(dropped);
+    }
+  }
+
+  /** Throws {@link PrunedRoundError} when `round`'s commitments were pruned. */
+  private readable(round: bigint, view: string): void {
+    if (this.prunedRounds.has(round)) throw new PrunedRoundError(round, view, this.retainFinalisedRounds);
   }
 
   fundRewards(from: Address, value: bigint): ChainReceipt {
@@ -426,14 +491,19 @@ export class ModelChain {
     return { firstBlock, lastBlock };
   }
 
+  /** @throws {PrunedRoundError} when `round`'s commitments were pruned. */
   commitment(round: bigint, uid: number): Commitment {
+    this.readable(round, 'commitment');
     return this.commitments.get(round)?.get(uid) ?? { updateHash: ZERO_HASH, storageKey: ZERO_HASH };
   }
 
+  /** @throws {PrunedRoundError} when `round`'s commitments were pruned. */
   committed(round: bigint, uid: number): boolean {
+    this.readable(round, 'committed');
     return this.commitments.get(round)?.has(uid) ?? false;
   }
 
+  /** Kept for pruned rounds too (one number per round). */
   commitCount(round: bigint): number {
     return this.commitCounts.get(round) ?? 0;
   }

@@ -21,13 +21,16 @@
  * below minStake cannot commit: `PeerRegistryStakeTooLow`). Row figures cover the chain activity
  * since the previous row (a late commit is counted in the row of the round it arrives in).
  *
- * Cost: the model keeps every event and commitment, about 1 KB per peer-round, so memory grows with
- * peers × rounds (10k peers × 100 rounds: peak RSS 0.5 → 2.7 GiB, wall 25 → 40 s); the 10k-peer
- * scale configuration turns the mirror off to stay under its 2 GiB target.
+ * Memory: the model keeps no event logs (`retainLogs: false`) and drops each round's per-peer
+ * commitments once the round is finalised (`retainFinalisedRounds: 0`): after {@link SimChain.finalise}
+ * nothing here reads them again (finalise reads `committed` of its own round before posting it; a
+ * late commit to a finalised round reverts on its closed window before the model looks them up).
+ * So the chain's memory grows with peers (registry, rewards), not peers × rounds.
  */
 import { encodeBytes32String, getAddress, keccak256, toUtf8Bytes } from 'ethers';
 import { ChainRevertError } from '../chain/errors.ts';
 import { ModelChain } from '../chain/model-chain.ts';
+import type { ModelChainOptions } from '../chain/model-chain.ts';
 import type { Address, Hex } from '../chain/types.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { GauntletState } from '../core/gauntlet/rating.ts';
@@ -172,6 +175,12 @@ const VALIDATOR: Address = getAddress(`0xdd${'0'.repeat(37)}1`);
 /** Integer weight of a Gauntlet weight share: weights are posted as parts per million, at least 1. */
 const WEIGHT_SCALE = 1_000_000;
 
+/** How the mirror's {@link ModelChain} is built: only what a test may change to compare models. */
+export interface SimChainModelOptions {
+  /** See {@link ModelChainOptions.retainFinalisedRounds}. Default 0: nothing here reads a finalised round's commitments. */
+  readonly retainFinalisedRounds?: ModelChainOptions['retainFinalisedRounds'];
+}
+
 /** One run's mirror onto a {@link ModelChain}; MUTATED by every call. */
 export class SimChain {
   readonly model: ModelChain;
@@ -193,7 +202,7 @@ export class SimChain {
   #lastRound: [number, bigint] | null = null;
 
   /** Deploys the Coordinator, adds the validator, funds `rounds` rounds of rewards, registers `uids`. */
-  constructor(cfg: SimChainConfig, rounds: number, uids: Iterable<number>) {
+  constructor(cfg: SimChainConfig, rounds: number, uids: Iterable<number>, modelOptions: SimChainModelOptions = {}) {
     this.#minStake = BigInt(cfg.minStake);
     this.#slashAmount = BigInt(cfg.slashAmount);
     this.#maxSelected = cfg.maxSelected;
@@ -203,6 +212,7 @@ export class SimChain {
       deployer: OWNER,
       automine: false,
       retainLogs: false, // nothing reads past logs here; at 10k peers they would cost ~1 KB per peer per round
+      retainFinalisedRounds: modelOptions.retainFinalisedRounds ?? 0, // see the header: never read after finalise
     });
     this.model.addValidator(OWNER, VALIDATOR);
     if (rewardPerRound > 0n) this.model.fundRewards(OWNER, rewardPerRound * BigInt(rounds));

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { getAddress } from 'ethers';
 import { ConfigError } from '../../core/errors.ts';
-import { CHAIN_DEFAULTS, SLASH_REASON_CODES, peerAddress, resolveChainConfig, storageKeyBytes32 } from '../../sim/chain.ts';
-import type { SimChain } from '../../sim/chain.ts';
+import { PrunedRoundError } from '../../chain/model-chain.ts';
+import { CHAIN_DEFAULTS, SLASH_REASON_CODES, SimChain, peerAddress, resolveChainConfig, storageKeyBytes32 } from '../../sim/chain.ts';
+import type { ChainRowFigures } from '../../sim/chain.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
@@ -40,6 +41,38 @@ function revertCount(row: SimRoundRow, name: string): number {
 }
 
 const CHAIN_FIELDS = ['chainCommits', 'chainReverts', 'chainRewardsPaid', 'cumulativeChainRewardsPaid'] as const;
+
+/**
+ * Runs `config` (whose mirror prunes finalised rounds, as every run's does) and tees every call the
+ * simulator makes on its mirror into a twin mirror over an unpruned model. Returns the run, both
+ * mirrors, and the rows as they would read with the unpruned mirror's chain columns.
+ */
+function runTeedOntoUnprunedModel(config: SimConfigInput) {
+  const cfg = resolveSimConfig(config);
+  let pruned: SimChain | null = null;
+  let unpruned: SimChain | null = null;
+  const unprunedFigures: ChainRowFigures[] = [];
+  const result = runSimulation(config, {
+    onChain: (chain) => {
+      const initial = [...Array(cfg.peers).keys()];
+      expect(initial.map((uid) => chain.chainUidOf(uid))).to.deep.equal(initial); // the initial peers are uids 0..P-1
+      const twin = new SimChain(cfg.chain, cfg.rounds, initial, { retainFinalisedRounds: Infinity });
+      const teed = chain as unknown as Record<string, (...args: unknown[]) => unknown>;
+      for (const method of ['register', 'openRound', 'closeRound', 'commit', 'finalise'] as const) {
+        const own = chain[method].bind(chain) as (...args: unknown[]) => unknown;
+        const other = twin[method].bind(twin) as (...args: unknown[]) => unknown;
+        teed[method] = (...args) => (other(...args), own(...args));
+      }
+      const ownFigures = chain.takeRowFigures.bind(chain);
+      teed.takeRowFigures = () => (unprunedFigures.push(twin.takeRowFigures()), ownFigures());
+      pruned = chain;
+      unpruned = twin;
+    },
+  });
+  expect(unprunedFigures).to.have.length(result.rows.length);
+  const unprunedRows = result.rows.map((row, i) => ({ ...row, ...unprunedFigures[i] }));
+  return { result, pruned: pruned! as SimChain, unpruned: unpruned! as SimChain, unprunedRows };
+}
 
 function withoutChainFields(row: SimRoundRow): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...row };
@@ -155,6 +188,29 @@ describe('sim/chain', () => {
       expect(off.finalParamsHash).to.equal(on.finalParamsHash);
       for (const row of off.rows) for (const k of CHAIN_FIELDS) expect(row).to.not.have.property(k);
       expect(off.rows).to.deep.equal(on.rows.map(withoutChainFields));
+    });
+
+    it('pruning finalised rounds in the model leaves every row byte-identical (late commits, slashes, joins, DDP)', () => {
+      const configs = [
+        base({ rounds: 5, windowS: 5, stepTimeS: { kind: 'uniform', min: 1, max: 4 }, churn: { availability: { kind: 'bernoulli', dropout: 0.2 }, joins: { kind: 'listed', firstPeerId: 100, rounds: [{ round: 2, count: 2 }] } } }),
+        base({ rounds: 6, peers: 10, adversaries: [{ attack: { kind: 'commit-mismatch' }, fraction: 0.2 }], defence: { kind: 'gauntlet' } }),
+        base({ rounds: 3, peers: 4, optim: { method: 'ddp' } }),
+      ];
+      let lateReverts = 0;
+      let slashes = 0;
+      for (const config of configs) {
+        const { result, pruned, unpruned, unprunedRows } = runTeedOntoUnprunedModel(config);
+        expect(JSON.stringify(unprunedRows)).to.equal(JSON.stringify(result.rows));
+        expect(unpruned.summary()).to.deep.equal(result.chain);
+        // The twin really kept what the run's model dropped: round 0's commitments.
+        const committer = [...Array(Number(unpruned.model.peerCount())).keys()].find((uid) => unpruned.model.committed(0n, uid));
+        expect(committer, 'someone committed to round 0').to.not.equal(undefined);
+        expect(() => pruned.model.committed(0n, committer!)).to.throw(PrunedRoundError);
+        lateReverts += result.rows.reduce((a, r) => a + revertCount(r, 'RoundCommitmentsWindowClosed'), 0);
+        slashes += result.chain!.slashes;
+      }
+      expect(lateReverts, 'late commits reached').to.be.greaterThan(0);
+      expect(slashes, 'slashes reached').to.be.greaterThan(0);
     });
 
     it('mirrors an inner-step method (DDP): every stepping peer commits, contributors are posted', () => {
