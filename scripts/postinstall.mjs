@@ -61,8 +61,9 @@ export function edrBindingPackage(optionalDependencies, platform, arch, libc) {
  */
 function tryLoad(edrDir) {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(edrDir)})`], { cwd: root, encoding: 'utf8' });
-  const firstLine = (r.stderr ?? '').split('\n').find((l) => /error/i.test(l)) ?? r.error?.message ?? '';
-  return { ok: r.status === 0, error: firstLine.trim() };
+  // Node prints the failing source line first; the message is the line that starts "SomeError: ".
+  const message = (r.stderr ?? '').split('\n').find((l) => /^\w*Error: /.test(l)) ?? r.error?.message ?? `exit ${r.status}`;
+  return { ok: r.status === 0, error: message.trim() };
 }
 
 /** @param {string} line */
