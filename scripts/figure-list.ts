@@ -59,6 +59,7 @@ export const FIGURES: readonly FigureRecipe[] = [
     figure: 'docs/bench-core.svg',
     from: '{work}/bench-core.svg',
     data: { from: '{work}/bench-core.jsonl', to: 'docs/bench-core.jsonl' },
+    // A measurement of this machine; the PyTorch bar needs Debian's python3-torch (skipped without).
     commands: [
       { npm: ['bench', '--json', '--only', 'core'], stdoutTo: '{work}/bench-core.jsonl' },
       { npm: ['bench:figure', '{work}/bench-core.jsonl', '{work}/bench-core.svg'] },

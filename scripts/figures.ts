@@ -2,7 +2,7 @@
  * `npm run figures [-- --only <name> …] [-- --list]`: regenerates every figure in README.md by
  * running the commands listed in scripts/figure-list.ts, each figure in its own scratch folder;
  * the figure (and its raw rows) are copied into the repository only when all its commands succeed,
- * so a failed run never leaves a half-written figure.
+ * so a failed run never leaves a half-written figure (its scratch folder is kept to look at).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -53,15 +53,17 @@ function regenerate(recipe: FigureRecipe): void {
   const work = mkdtempSync(join(tmpdir(), `figure-${recipe.name}-`));
   try {
     for (const command of recipe.commands) runCommand(command, work);
-    const outputs = [{ from: recipe.from, to: recipe.figure }, ...(recipe.data ? [recipe.data] : [])];
-    for (const { from, to } of outputs) {
-      mkdirSync(dirname(join(root, to)), { recursive: true });
-      copyFileSync(inWork(from, work), join(root, to));
-      console.error(`figures: wrote ${to}`);
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+  } catch (error) {
+    console.error(`figures: kept ${work} (what the failed command left) for a look`);
+    throw error;
   }
+  const outputs = [{ from: recipe.from, to: recipe.figure }, ...(recipe.data ? [recipe.data] : [])];
+  for (const { from, to } of outputs) {
+    mkdirSync(dirname(join(root, to)), { recursive: true });
+    copyFileSync(inWork(from, work), join(root, to));
+    console.error(`figures: wrote ${to}`);
+  }
+  rmSync(work, { recursive: true, force: true });
 }
 
 function main(): void {
