@@ -15,7 +15,10 @@ if ! command -v jupyter >/dev/null 2>&1 || ! jupyter nbconvert --version >/dev/n
     exit 1
   fi
 fi
+# tslab (its kernel spec runs `tslab` from PATH) and the experiments then run on the Node 22 that
+# the `node` devDependency installed there, whatever the machine's Node is.
 export PATH="$PWD/node_modules/.bin:$PATH"
+echo "run-notebooks: tslab kernel on node $(node --version) ($(command -v node))" >&2
 # The kernel spec stays inside the checkout: {prefix}/share/jupyter/kernels/tslab.
 export JUPYTER_DATA_DIR="$PWD/.jupyter/share/jupyter"
 tslab install --python=/usr/bin/python3 --prefix="$PWD/.jupyter" >/dev/null
