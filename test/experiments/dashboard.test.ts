@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ConfigError } from '../../core/errors.ts';
 import { EXPERIMENTS } from '../../experiments/catalog/index.ts';
-import { launchChromium, waitForDrawnRows } from '../../experiments/dashboard/browser.ts';
+import { CHROMIUM_PATH, launchChromium, waitForDrawnRows } from '../../experiments/dashboard/browser.ts';
 import { dashboardCharts } from '../../experiments/dashboard/charts.ts';
 import { loadResultsFolder } from '../../experiments/dashboard/folder.ts';
 import { openLiveDashboard } from '../../experiments/dashboard/live.ts';
@@ -20,6 +20,7 @@ import { DashboardModel } from '../../experiments/dashboard/model.ts';
 import type { DashboardUpdate } from '../../experiments/dashboard/model.ts';
 import { parseDashboardPort, startDashboard } from '../../experiments/dashboard/server.ts';
 import { writeResults } from '../../experiments/results.ts';
+import { ensureDebianProgram } from '../support/debian.ts';
 import { metricRows, planRuns, runTasks } from '../../experiments/runner.ts';
 import type { MetricRow, ProgressEvent, RunTask } from '../../experiments/runner.ts';
 
@@ -153,8 +154,9 @@ describe('dashboard: the page in chromium', function () {
   this.timeout(120_000);
   let browser: Browser;
 
-  before(async () => {
-    // No chromium: this fails with the install command (CI installs it in .ci/run).
+  before(async function () {
+    this.timeout(600_000); // a first install of Debian's chromium takes minutes
+    ensureDebianProgram(CHROMIUM_PATH, 'chromium');
     browser = await launchChromium();
   });
   after(async () => {

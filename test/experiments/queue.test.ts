@@ -52,7 +52,8 @@ describe('queue: sweeps on BullMQ workers (real redis-server, two worker process
   };
   const finishedBy = (worker: Child, queueLine: RegExp): string[] => worker.lines.filter((l) => /^task finished:/.test(l) && queueLine.test(l));
 
-  before(async () => {
+  before(async function () {
+    this.timeout(600_000); // a first install of Debian's redis-server
     dir = mkdtempSync(join(tmpdir(), 'sll-queue-'));
     redis = await startRedis();
     workers = [startWorker(redis.url, 'worker A'), startWorker(redis.url, 'worker B')];
