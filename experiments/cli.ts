@@ -23,7 +23,7 @@ import { nearestKey, parseSetFlags } from './overrides.ts';
 import { createProgress } from './progress.ts';
 import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
-import { planRuns, runTasks, metricRows } from './runner.ts';
+import { planRuns, runTasks, metricRows, ranOn } from './runner.ts';
 import { summaryMarkdown } from './summary.ts';
 
 const BACKENDS = ['sim', 'cluster'] as const;
@@ -112,7 +112,7 @@ export async function main(argv: string[]): Promise<void> {
     : await runTasks(tasks, args.jobs, (e) => progress.update(e));
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
-  const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: extra, sweep: SWEEPS.get(exp.id) });
+  const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: extra, sweep: SWEEPS.get(exp.id), ranOn: ranOn(outcomes) });
   console.log(`\n${summaryMarkdown(written.summary)}\n`);
   console.log(`results: ${outDir} (metrics.jsonl, metrics.csv, summary.md, plots/, report.html)`);
 }

@@ -122,6 +122,18 @@ export function metricRows(experimentId: string, outcomes: readonly RunOutcome[]
   return rows;
 }
 
+/** Where one run's model ran: the tfjs engine and the device it reported (results folders record it). */
+export interface RanOn {
+  readonly backend: string;
+  readonly engine: string;
+  readonly device: string | null;
+}
+
+/** Per task (in task order): where its tfjs model ran, or null for a surrogate run. */
+export function ranOn(outcomes: readonly RunOutcome[]): (RanOn | null)[] {
+  return outcomes.map(({ result }) => (result.backend.engine === null ? null : { backend: result.backend.name, engine: result.backend.engine, device: result.backend.device }));
+}
+
 /** Plans and runs an experiment; rows and outcomes come back in canonical order. */
 export async function runExperiment(exp: Experiment, options: RunExperimentOptions = {}): Promise<{ tasks: RunTask[]; outcomes: RunOutcome[]; rows: MetricRow[] }> {
   const tasks = planRuns(exp, options.seeds ?? exp.seeds, options.extra ?? {});
