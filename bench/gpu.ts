@@ -11,9 +11,9 @@
  * (wasm step time ÷ the engine's), gpu.leaked_tensors.<engine>, gpu.step_ms.gpt-50m.<engine>.
  */
 import { createRng } from '../core/rng.ts';
-import { selectEngine } from '../backends/index.ts';
-import { EngineUnavailableError } from '../backends/index.ts';
-import type { EngineKind, TfjsEngine } from '../backends/index.ts';
+// engine.ts itself, not the front door's lazy wrapper: this module is loaded on demand already.
+import { EngineUnavailableError, selectEngine } from '../backends/tfjs/engine.ts';
+import type { EngineKind, SelectEngineOptions, TfjsEngine } from '../backends/tfjs/engine.ts';
 import { createTfjsBackend } from '../backends/tfjs/backend.ts';
 import type { TfjsBackend } from '../backends/tfjs/backend.ts';
 import { GPT_SIZES } from '../backends/tfjs/sizes.ts';
@@ -67,12 +67,13 @@ function leakedTensors(engine: TfjsEngine, backend: TfjsBackend): number {
   return count() - before;
 }
 
-export async function runGpuBench(log: (line: string) => void): Promise<BenchRow[]> {
+/** `options` go to engine selection (tests replace the importer to take the no-GPU path on any host). */
+export async function runGpuBench(log: (line: string) => void, options: SelectEngineOptions = {}): Promise<BenchRow[]> {
   const engines: TfjsEngine[] = [];
   const failures: string[] = [];
   for (const kind of MEASURED) {
     try {
-      engines.push(await selectEngine(kind));
+      engines.push(await selectEngine(kind, options));
     } catch (err) {
       if (!(err instanceof EngineUnavailableError)) throw err;
       failures.push(`${err.engine}: ${err.reason}`);

@@ -53,8 +53,8 @@ function dawnFlags(): string[] {
   return flags;
 }
 
-/** Kept alive for the process: Dawn's instance owns the adapter and device. */
-let dawnInstance: DawnGpu | null = null;
+/** One Dawn instance per Dawn module, kept alive for the process: it owns the adapter and device. */
+const dawnInstances = new WeakMap<DawnModule, DawnGpu>();
 
 /** A hardware adapter Dawn found, with the device it names. */
 export interface FoundAdapter {
@@ -73,8 +73,9 @@ export async function findWebgpuAdapter(importModule: Importer): Promise<FoundAd
   const dawn = (await importModule('webgpu')) as DawnModule;
   // tfjs-backend-webgpu reads GPUBufferUsage, GPUMapMode, … as globals, as in a browser.
   for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
-  dawnInstance ??= dawn.create(dawnFlags());
-  const adapter = await dawnInstance.requestAdapter({ powerPreference: 'high-performance' });
+  let gpu = dawnInstances.get(dawn);
+  if (gpu === undefined) dawnInstances.set(dawn, (gpu = dawn.create(dawnFlags())));
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
     throw new NoGpuError('webgpu', 'webgpu', "Dawn's requestAdapter({ powerPreference: 'high-performance' }) returned null: no WebGPU adapter (Dawn prints why on stderr, e.g. libvulkan.so.1 missing)", WEBGPU_INSTALL_HINT);
   }
