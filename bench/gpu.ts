@@ -103,8 +103,7 @@ export async function runGpuBench(log: (line: string) => void, options: SelectEn
     log(`gpu: ${LARGE.size} on ${engine.name}`);
     rows.push(...stepRows(LARGE.size, engine, timeStep(buildBackend(engine, LARGE.size, LARGE.batchSize), 1)));
   }
-  for (const engine of engines) await engine.remote?.close();
-  return rows;
+  return rows; // a webgpu readback worker is shared and unref'd: it does not hold the process
 }
 
 function stepRows(size: GptSizeName, engine: TfjsEngine, t: StepTiming): BenchRow[] {

@@ -9,6 +9,8 @@
 # One time budget for all of it (GPU_CHECK_BUDGET_S, default 540 s: the device machine's 10-minute
 # command limit less unpacking); each step gets what is left and is cut off by `timeout`.
 # Exit status: 0 when every step that ran succeeded (also when no GPU engine loads: it says so).
+# To check a bundle on a machine without a GPU: GPU_CHECK_ENGINE=wasm runs the cluster step on wasm
+# (labelled so), GPU_CHECK_ROUNDS shortens it (default: fidelity's 20 rounds).
 set -uo pipefail
 
 budget_s=${GPU_CHECK_BUDGET_S:-540}
@@ -78,15 +80,24 @@ else
   echo "Vulkan ICDs: none (no nvidia_icd.json, no libGLX_nvidia.so.0: a container needs NVIDIA_DRIVER_CAPABILITIES to include graphics)"
 fi
 
+# (step runs in a subshell under the pipe, so its status is read from PIPESTATUS)
 step "gpu bench: npm run bench -- --only gpu" node --import tsx bench/run.ts --only gpu 2>&1 | tee "$work/out/bench-gpu.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || status=1
 engine=""
 grep -q '^gpu\.step_ms\.gpt-108k\.tfjs-node-gpu ' "$work/out/bench-gpu.txt" && engine=gpu
 [ -z "$engine" ] && grep -q '^gpu\.step_ms\.gpt-108k\.webgpu ' "$work/out/bench-gpu.txt" && engine=webgpu
+if [ -n "${GPU_CHECK_ENGINE:-}" ]; then
+  echo "gpu-check: GPU_CHECK_ENGINE=$GPU_CHECK_ENGINE: the cluster step runs on it${engine:+ instead of $engine} (a bundle check, not a GPU figure unless it is a GPU engine)"
+  engine=$GPU_CHECK_ENGINE
+fi
+rounds=()
+[ -n "${GPU_CHECK_ROUNDS:-}" ] && rounds=(--set "rounds=$GPU_CHECK_ROUNDS")
 if [ -z "$engine" ]; then
   echo "gpu-check: no GPU engine loaded, so no cluster run on a GPU (the bench says why above)"
 else
   step "fidelity, 2-peer cluster on engine $engine" node --import tsx experiments/cli.ts fidelity --backend cluster \
-    --set peers=2 --set backend.engine="$engine" --out "$work/out/fidelity" 2>&1 | tail -n 25
+    --set peers=2 --set backend.engine="$engine" "${rounds[@]}" --out "$work/out/fidelity" 2>&1 | tee "$work/out/fidelity.txt" | tail -n 25
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
   [ -f "$work/out/fidelity/config.resolved.json" ] && grep -m1 -A4 '"ranOn"' "$work/out/fidelity/config.resolved.json"
 fi
 echo "gpu-check: done in $((SECONDS - start_s)) s (budget ${budget_s} s), status $status; outputs in $work/out"

@@ -22,7 +22,7 @@
  * adapter on a GPU host.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -160,7 +160,10 @@ async function main(): Promise<void> {
   const staged = files.reduce((sum, f) => sum + statSync(join(nodeModules, f)).size, 0);
   process.stderr.write(`pack-gpu: ${files.length} files from node_modules (${(staged / 2 ** 20).toFixed(1)} MiB) + node ${(statSync(nodeBinary).size / 2 ** 20).toFixed(1)} MiB; compressing (xz)\n`);
   mkdirSync(dirname(out), { recursive: true });
-  execFileSync('tar', ['-cJf', out, '-C', stage, '.'], { env: { ...process.env, XZ_OPT: '-6 -T0' }, stdio: 'inherit' });
+  // Written beside the target and renamed: a reader (or a second pack) never sees half a bundle.
+  const partial = `${out}.${process.pid}.partial`;
+  execFileSync('tar', ['-cJf', partial, '-C', stage, '.'], { env: { ...process.env, XZ_OPT: '-6 -T0' }, stdio: 'inherit' });
+  renameSync(partial, out);
   const size = statSync(out).size;
   if (size > BUNDLE_LIMIT_BYTES) throw new SparseLocoError(`pack-gpu: ${out} is ${(size / 2 ** 20).toFixed(1)} MiB, over the ${BUNDLE_LIMIT_BYTES / 2 ** 20} MiB limit`);
   writeFileSync(`${out}.files.txt`, `${files.join('\n')}\n`);

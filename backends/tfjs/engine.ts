@@ -201,10 +201,16 @@ async function loadWebgpuInThread(importModule: ModuleImporter): Promise<Loaded>
  */
 async function loadWebgpuInWorker(importModule: ModuleImporter): Promise<Loaded> {
   await findWebgpuAdapter(importModule);
-  const { startReadbackWorker } = await import('./readback-bridge.ts');
-  const remote = await startReadbackWorker('webgpu');
+  // One worker (one GPU device) per thread, shared by every run that selects webgpu.
+  webgpuWorker ??= import('./readback-bridge.ts').then(({ startReadbackWorker }) => startReadbackWorker('webgpu'));
+  const remote = await webgpuWorker.catch((err: unknown) => {
+    webgpuWorker = null; // a failed start is not cached
+    throw err;
+  });
   return { backendName: 'webgpu', device: remote.device, remote };
 }
+
+let webgpuWorker: Promise<RemoteObjective> | null = null;
 
 /** Registers the wasm backend with its .wasm binaries read from node_modules (works offline). */
 async function loadWasm(importModule: ModuleImporter): Promise<Loaded> {
