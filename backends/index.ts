@@ -24,7 +24,7 @@ export { BACKEND_KINDS, checkRunFitsBackend, knownShapeOf, resolveBackendConfig,
 export type { BackendConfig, BackendInput, BackendShape, SurrogateBackendInput, TfjsBackendInput } from './config.ts';
 export { prepareBackend, prepareSurrogateBackend } from './prepare.ts';
 export type { PreparedBackend } from './prepare.ts';
-export { AUTO_ORDER, ENGINE_KINDS, EngineUnavailableError, GPU_ENGINES, NoGpuError } from './tfjs/engine-names.ts';
+export { AUTO_ORDER, ENGINE_KINDS, EngineUnavailableError, NoGpuError } from './tfjs/engine-names.ts';
 export type { EngineKind, EngineName } from './tfjs/engine-names.ts';
 export type { EngineDevice } from './tfjs/device.ts';
 export type { EngineAttempt, ModuleImporter, SelectEngineOptions, TfjsEngine } from './tfjs/engine.ts';

@@ -96,7 +96,7 @@ if [ -z "$engine" ]; then
   echo "gpu-check: no GPU engine loaded, so no cluster run on a GPU (the bench says why above)"
 else
   step "fidelity, 2-peer cluster on engine $engine" node --import tsx experiments/cli.ts fidelity --backend cluster \
-    --set peers=2 --set backend.engine="$engine" "${rounds[@]}" --out "$work/out/fidelity" 2>&1 | tee "$work/out/fidelity.txt" | tail -n 25
+    --set peers=2 --set backend.engine="$engine" ${rounds[@]+"${rounds[@]}"} --out "$work/out/fidelity" 2>&1 | tee "$work/out/fidelity.txt" | tail -n 25
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
   [ -f "$work/out/fidelity/config.resolved.json" ] && grep -m1 -A4 '"ranOn"' "$work/out/fidelity/config.resolved.json"
 fi

@@ -124,8 +124,11 @@ function verify(bundle: string, work: string): string {
   execFileSync('tar', ['-xJf', bundle, '-C', dir]);
   const probe = [
     "const { selectEngine } = await import('./repo/backends/tfjs/engine.ts');",
-    "try { const e = await selectEngine('webgpu'); console.log('webgpu adapter: ' + e.device.label); }",
-    "catch (err) { if (err.name !== 'NoGpuError') throw err; console.log('webgpu backend loaded, ' + err.reason); }",
+    "const tf = await import('@tensorflow/tfjs');",
+    "await import('@tensorflow/tfjs-backend-webgpu');",
+    "const kernels = tf.getKernelsForBackend('webgpu').length;",
+    "try { const e = await selectEngine('webgpu', { inThread: true }); console.log(`tfjs-backend-webgpu loaded (${kernels} kernels); adapter: ${e.device.label}`); }",
+    "catch (err) { if (err.name !== 'NoGpuError') throw err; console.log(`tfjs-backend-webgpu loaded (${kernels} kernels); ${err.reason}`); }",
   ].join('\n');
   // The repository copy is linked in, as on the GPU host (where the working tree travels separately).
   mkdirSync(join(dir, 'repo'));

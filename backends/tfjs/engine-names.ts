@@ -20,9 +20,6 @@ export const ENGINE_KINDS: readonly EngineKind[] = Object.freeze(['auto', 'gpu',
 /** The engines 'auto' tries, in order: GPU engines first, then native CPU, wasm, pure JS. */
 export const AUTO_ORDER: readonly EngineName[] = Object.freeze(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu']);
 
-/** Engines whose kernels must run on a GPU: asked for by name, they fail rather than run on the CPU. */
-export const GPU_ENGINES: readonly EngineName[] = Object.freeze(['tfjs-node-gpu', 'webgpu']);
-
 /** The engine a (non-'auto') kind names. */
 export function engineOfKind(kind: Exclude<EngineKind, 'auto'>): EngineName {
   return kind === 'gpu' ? 'tfjs-node-gpu' : kind;

@@ -39,7 +39,7 @@ import type { EngineKind, EngineName } from './engine-names.ts';
 import type { RemoteObjective } from './readback-bridge.ts';
 import { WEBGPU_INSTALL_HINT, findWebgpuAdapter, registerWebgpuBackend } from './webgpu.ts';
 
-export { AUTO_ORDER, ENGINE_KINDS, EngineUnavailableError, GPU_ENGINES, NoGpuError } from './engine-names.ts';
+export { AUTO_ORDER, ENGINE_KINDS, EngineUnavailableError, NoGpuError } from './engine-names.ts';
 export type { EngineKind, EngineName } from './engine-names.ts';
 export type { EngineDevice } from './device.ts';
 
