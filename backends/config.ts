@@ -25,7 +25,7 @@ export interface SurrogateBackendInput extends SurrogateOptions {
   readonly kind?: 'surrogate';
 }
 
-/** tfjs backend options plus the engine to run on ('auto': tfjs-node-gpu → tfjs-node → wasm → cpu). */
+/** tfjs backend options plus the engine to run on ('auto': tfjs-node-gpu → webgpu → tfjs-node → wasm → cpu). */
 export interface TfjsBackendInput extends TfjsBackendOptions {
   readonly kind: 'tfjs';
   readonly engine?: EngineKind;

@@ -24,14 +24,16 @@ export { BACKEND_KINDS, checkRunFitsBackend, knownShapeOf, resolveBackendConfig,
 export type { BackendConfig, BackendInput, BackendShape, SurrogateBackendInput, TfjsBackendInput } from './config.ts';
 export { prepareBackend, prepareSurrogateBackend } from './prepare.ts';
 export type { PreparedBackend } from './prepare.ts';
-export { ENGINE_KINDS, EngineUnavailableError } from './tfjs/engine-names.ts';
+export { AUTO_ORDER, ENGINE_KINDS, EngineUnavailableError, NoGpuError } from './tfjs/engine-names.ts';
 export type { EngineKind, EngineName } from './tfjs/engine-names.ts';
+export type { EngineDevice } from './tfjs/device.ts';
 export type { EngineAttempt, ModuleImporter, SelectEngineOptions, TfjsEngine } from './tfjs/engine.ts';
 export type { PeerTrainer, TrainingBackend } from './backend.ts';
 
 /**
  * Loads tfjs (on the first call) and selects the engine `kind` asks for; see tfjs/engine.ts.
  *
+ * @throws {NoGpuError} when 'gpu' or 'webgpu' loads but finds no GPU.
  * @throws {EngineUnavailableError} when the engine asked for (not 'auto') cannot run here.
  * @throws {ConfigError} on an unknown kind.
  */

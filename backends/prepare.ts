@@ -14,14 +14,17 @@ import type { TrainingBackend } from './backend.ts';
 import { tfjsOptionsOf, surrogateOptionsOf } from './config.ts';
 import type { BackendConfig } from './config.ts';
 import { createSurrogateBackend } from './surrogate/backend.ts';
+import type { EngineDevice } from './tfjs/device.ts';
 import type { EngineName } from './tfjs/engine-names.ts';
 
 /** A training backend that can be built synchronously (for tfjs: its engine already selected). */
 export interface PreparedBackend {
   /** The resolved `backend` section it was prepared for. */
   readonly config: BackendConfig;
-  /** The tfjs engine that runs the model ('wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'); null for the surrogate. */
+  /** The tfjs engine that runs the model ('wasm', 'cpu', 'tfjs-node', 'webgpu', 'tfjs-node-gpu'); null for the surrogate. */
   readonly engine: EngineName | null;
+  /** What runs the engine's kernels, as the engine reported it (GPU adapter, GPUs, host CPU); null for the surrogate. */
+  readonly device: EngineDevice | null;
   /** Builds the run's backend from its 'backend' stream. */
   create(rng: Rng): TrainingBackend;
 }
@@ -30,6 +33,7 @@ export interface PreparedBackend {
  * Prepares the backend a resolved section names: for tfjs this loads the tfjs modules and selects
  * the engine `backend.engine` asks for.
  *
+ * @throws {NoGpuError} when engine 'gpu' or 'webgpu' finds no GPU.
  * @throws {EngineUnavailableError} when the engine asked for (not 'auto') cannot run here.
  */
 export async function prepareBackend(backend: BackendConfig): Promise<PreparedBackend> {
@@ -37,11 +41,11 @@ export async function prepareBackend(backend: BackendConfig): Promise<PreparedBa
   const [{ selectEngine }, { createTfjsBackend }] = await Promise.all([import('./tfjs/engine.ts'), import('./tfjs/backend.ts')]);
   const engine = await selectEngine(backend.engine);
   const options = tfjsOptionsOf(backend);
-  return Object.freeze({ config: backend, engine: engine.name, create: (rng: Rng) => createTfjsBackend(engine, rng, options) });
+  return Object.freeze({ config: backend, engine: engine.name, device: engine.device, create: (rng: Rng) => createTfjsBackend(engine, rng, options) });
 }
 
 /** The surrogate needs no preparation: this is {@link prepareBackend} for it, synchronous. */
 export function prepareSurrogateBackend(backend: BackendConfig & { kind: 'surrogate' }): PreparedBackend {
   const options = surrogateOptionsOf(backend);
-  return Object.freeze({ config: backend, engine: null, create: (rng: Rng) => createSurrogateBackend(rng, options) });
+  return Object.freeze({ config: backend, engine: null, device: null, create: (rng: Rng) => createSurrogateBackend(rng, options) });
 }

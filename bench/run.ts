@@ -13,6 +13,8 @@ const GROUPS: Readonly<Record<string, BenchGroup>> = {
   sim: async (log) => [...(await runSimBench(log)), ...(await runScaleBench(log))],
   // Loaded on demand: importing Hardhat costs a second that the other groups need not pay.
   chain: async (log) => (await import('./chain.ts')).runChainBench(log),
+  // Loaded on demand too: it loads tfjs and every engine it can.
+  gpu: async (log) => (await import('./gpu.ts')).runGpuBench(log),
 };
 
 interface Args {

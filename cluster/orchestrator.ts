@@ -343,7 +343,7 @@ function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, pl
     finalParamsHash: last?.paramsFnv ?? '',
     finalHeldoutLoss: last?.heldoutLoss ?? Number.NaN,
     totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: Number.NaN, co2eKg: Number.NaN, finalisedRounds, skippedRounds },
-    backend: { name: last?.backendName ?? 'unknown', engine: (last?.engine ?? null) as SimResult['backend']['engine'] },
+    backend: { name: last?.backendName ?? 'unknown', engine: (last?.engine ?? null) as SimResult['backend']['engine'], device: last?.device ?? null },
     plan,
     storeUrl,
     rpcUrl,

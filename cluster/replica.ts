@@ -19,6 +19,8 @@ export interface Replica {
   readonly backend: TrainingBackend;
   /** The tfjs engine running the model; null for the surrogate. */
   readonly engine: EngineName | null;
+  /** The device label the engine reported (GPU adapter, GPUs, host CPU); null for the surrogate. */
+  readonly device: string | null;
   readonly comm: Communicator;
   /** The global params this node holds. */
   readonly params: Float32Array;
@@ -39,7 +41,7 @@ export async function createReplica(cfg: SimConfig): Promise<Replica> {
   const backend = prepared.create(root.fork('backend'));
   checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim);
   const comm = createCommunicator(backend.layout, cfg.optim);
-  return { cfg, backend, engine: prepared.engine, comm, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
+  return { cfg, backend, engine: prepared.engine, device: prepared.device?.label ?? null, comm, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
 }
 
 /** Resets `replica.params` to θ⁰ (a fresh node before any finalised round). */

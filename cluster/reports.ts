@@ -52,7 +52,8 @@ export interface ValidatorRoundReport {
   readonly finalisedAtMs: number;
   readonly paramsFnv: string;
   readonly checkpoint: boolean;
-  /** The model that produced the loss: backend name and tfjs engine (null for the surrogate). */
+  /** The model that produced the loss: backend name, tfjs engine and its device label (null for the surrogate). */
   readonly backendName: string;
   readonly engine: string | null;
+  readonly device: string | null;
 }

@@ -124,6 +124,7 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
     checkpoint,
     backendName: replica.backend.name,
     engine: replica.engine,
+    device: replica.device,
   };
   await putJson(ctx.store, validatorReportKey(round), out);
   return globalStep;

@@ -31,7 +31,7 @@ import { parseDashboardPort } from './dashboard/server.ts';
 import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
 import type { ClusterTasksOptions } from '../cluster/tasks.ts';
-import { planRuns, runTasks, metricRows } from './runner.ts';
+import { planRuns, runTasks, metricRows, ranOn } from './runner.ts';
 import type { RunTask } from './runner.ts';
 import { parseRedisUrl } from './queue/redis-url.ts';
 import type { RedisLocation } from './queue/redis-url.ts';
@@ -219,7 +219,7 @@ export async function main(argv: string[]): Promise<void> {
   });
   progress.finish();
   const rows = metricRows(exp.id, outcomes);
-  const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: command.extra, sweep: SWEEPS.get(exp.id) });
+  const written = await writeResults({ outDir, experiment: exp, tasks, rows, overrides: command.extra, sweep: SWEEPS.get(exp.id), ranOn: ranOn(outcomes) });
   console.log(`\n${summaryMarkdown(written.summary)}\n`);
   console.log(`results: ${outDir} (metrics.jsonl, metrics.csv, summary.md, plots/, report.html)`);
   if (dashboard !== null) {

@@ -1,6 +1,7 @@
 /**
  * Writes one run's results folder:
- *   config.resolved.json  experiment, arms, seeds, overrides, every run's config, git sha
+ *   config.resolved.json  experiment, arms, seeds, overrides, every run's config (and, for tfjs, the
+ *                         engine and device it ran on), git sha
  *   metrics.jsonl / metrics.csv   one tidy row per (arm, seed, round)
  *   summary.json / summary.md     the per-arm table
  *   plots/<name>.vl.json|.svg|.png, report.html
@@ -15,7 +16,7 @@ import type { Overrides } from './overrides.ts';
 import { standardFigures } from './plots.ts';
 import type { SweepAxis } from './plots.ts';
 import { reportHtml, specToSvg, svgToPng } from './render.ts';
-import type { MetricRow, RunTask } from './runner.ts';
+import type { MetricRow, RanOn, RunTask } from './runner.ts';
 import { summarise, summaryMarkdown } from './summary.ts';
 import type { EnergyAssumption, ExperimentSummary } from './summary.ts';
 import { resolveSimConfig } from '../sim/config.ts';
@@ -28,6 +29,8 @@ export interface WriteResultsParameters {
   readonly rows: readonly MetricRow[];
   readonly overrides: Overrides;
   readonly sweep?: SweepAxis;
+  /** Per task: where its tfjs model ran (engine, device); null or absent for a surrogate run. */
+  readonly ranOn?: readonly (RanOn | null)[];
 }
 
 export interface WrittenResults {
@@ -86,7 +89,11 @@ export async function writeResults(p: WriteResultsParameters): Promise<WrittenRe
       experiment: { id: p.experiment.id, question: p.experiment.question, expect: p.experiment.expect, targetLoss: p.experiment.targetLoss ?? null },
       gitSha: gitSha(),
       overrides: p.overrides,
-      runs: p.tasks.map((t) => ({ arm: t.arm, seed: t.seed, labels: t.labels, config: t.config })),
+      // A tfjs run also says which engine and device ran it (engines agree only to fp32 rounding).
+      runs: p.tasks.map((t, i) => {
+        const where = p.ranOn?.[i] ?? null;
+        return { arm: t.arm, seed: t.seed, labels: t.labels, config: t.config, ...(where === null ? {} : { ranOn: where }) };
+      }),
     },
     null,
     2,

@@ -192,6 +192,18 @@ export function tagRow(experimentId: string, task: Pick<RunTask, 'arm' | 'seed' 
   return { experiment: experimentId, arm: task.arm, seed: task.seed, ...task.labels, ...engine, ...row };
 }
 
+/** Where one run's model ran: the tfjs engine and the device it reported (results folders record it). */
+export interface RanOn {
+  readonly backend: string;
+  readonly engine: string;
+  readonly device: string | null;
+}
+
+/** Per task (in task order): where its tfjs model ran, or null for a surrogate run. */
+export function ranOn(outcomes: readonly RunOutcome[]): (RanOn | null)[] {
+  return outcomes.map(({ result }) => (result.backend.engine === null ? null : { backend: result.backend.name, engine: result.backend.engine, device: result.backend.device }));
+}
+
 /** Plans and runs an experiment; rows and outcomes come back in canonical order. */
 export async function runExperiment(exp: Experiment, options: RunExperimentOptions = {}): Promise<{ tasks: RunTask[]; outcomes: RunOutcome[]; rows: MetricRow[] }> {
   const tasks = planRuns(exp, options.seeds ?? exp.seeds, options.extra ?? {});

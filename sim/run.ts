@@ -68,8 +68,11 @@ export interface SimResult {
     readonly finalisedRounds: number;
     readonly skippedRounds: number;
   };
-  /** Which model produced the rows: the backend's name and, for tfjs, the engine (results differ in the last bits across engines). */
-  readonly backend: { readonly name: string; readonly engine: EngineName | null };
+  /**
+   * Which model produced the rows: the backend's name and, for tfjs, the engine (results differ in
+   * the last bits across engines) and the device it reported running on (its label).
+   */
+  readonly backend: { readonly name: string; readonly engine: EngineName | null; readonly device: string | null };
   /** The model chain's state at the end (sim/chain.ts); absent when `chain.enabled` is false. */
   readonly chain?: SimChainSummary;
 }
@@ -151,7 +154,7 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
       finalisedRounds,
       skippedRounds,
     }),
-    backend: Object.freeze({ name: backend.name, engine: prepared.engine }),
+    backend: Object.freeze({ name: backend.name, engine: prepared.engine, device: prepared.device?.label ?? null }),
     ...(chain === null ? {} : { chain: chain.summary() }),
   });
 }

@@ -26,6 +26,7 @@ import type { TextCorpus } from '../corpus/corpus.ts';
 import type { TfjsEngine } from './engine.ts';
 import { gptLayout, initGptParams } from './model.ts';
 import type { GptShape } from './model.ts';
+import { GPT_SIZES } from './sizes.ts';
 import { lossAndGradient, summedTokenLoss } from './objective.ts';
 import type { TokenBatch } from './objective.ts';
 
@@ -71,7 +72,7 @@ export interface TfjsBackendConfig {
  * 1.17e-4 because this model is tiny and must learn in a few hundred steps.
  */
 export const TFJS_DEFAULTS = Object.freeze({
-  model: Object.freeze({ contextLength: 64, dModel: 64, numLayers: 2, numHeads: 4, mlpRatio: 4, tiedEmbeddings: true }),
+  model: GPT_SIZES['gpt-108k'],
   batchSize: 16,
   numShards: 64,
   heldoutFraction: 0.1,

@@ -44,3 +44,18 @@ export function gradientsToFlat(layout: ParamLayout, grads: readonly Tensor[], o
   });
   return out;
 }
+
+/**
+ * {@link gradientsToFlat} reading each gradient asynchronously (`data()`): the only way to read an
+ * engine without synchronous readback (webgpu on Node).
+ */
+export async function gradientsToFlatAsync(layout: ParamLayout, grads: readonly Tensor[], out: Float32Array): Promise<Float32Array> {
+  assertInvariant(grads.length === layout.tensors.length, `${grads.length} gradients for a layout of ${layout.tensors.length}`);
+  for (let i = 0; i < grads.length; i++) {
+    const t = layout.tensors[i]!;
+    const g = grads[i]!;
+    assertInvariant(g.size === t.size, `gradient of "${t.name}" has ${g.size} values, expected ${t.size}`);
+    out.set((await g.data()) as Float32Array, t.offset);
+  }
+  return out;
+}

@@ -24,7 +24,7 @@ describe('backends/config: the backend section', () => {
   it('rejects a bad kind, engine or option with a ConfigError naming the key, the value and the rule', () => {
     const bad = (backend: unknown) => () => resolveBackendConfig(backend as BackendInput);
     expect(bad({ kind: 'torch' })).to.throw(ConfigError, /backend\.kind \("torch"\) must be one of surrogate, tfjs/);
-    expect(bad({ kind: 'tfjs', engine: 'tpu' })).to.throw(ConfigError, /backend\.engine \("tpu"\) must be one of auto, gpu, cpu, wasm/);
+    expect(bad({ kind: 'tfjs', engine: 'tpu' })).to.throw(ConfigError, /backend\.engine \("tpu"\) must be one of auto, gpu, webgpu, cpu, wasm/);
     expect(bad({ kind: 'tfjs', hiddenDim: 64 })).to.throw(ConfigError, /backend\.hiddenDim \(64\) is not a tfjs backend option \(expected one of kind, engine, model, batchSize, numShards, heldoutFraction, heldoutWindows, shardEvalWindows, evalBatchSize, text, adamw, schedule\)/);
     expect(bad({ kind: 'tfjs', model: { dmodel: 8 } })).to.throw(ConfigError, /backend\.model\.dmodel \(8\) is not a GPT shape field \(expected one of contextLength, dModel, numLayers, numHeads, mlpRatio, tiedEmbeddings\)/);
     expect(bad({ kind: 'tfjs', model: 3 })).to.throw(ConfigError, /backend\.model \(3\) must be an object/);

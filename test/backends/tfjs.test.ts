@@ -69,19 +69,24 @@ describe('tfjs backend', function () {
       if (error !== null) expect(error).to.be.instanceOf(EngineUnavailableError);
     });
 
-    it("'auto' falls through tfjs-node-gpu and tfjs-node to wasm and records why", async () => {
+    it("'auto' falls through tfjs-node-gpu, webgpu (no adapter here) and tfjs-node to wasm and records why", async () => {
       const engine = await selectEngine('auto', { importModule: withoutNative });
       expect(engine.name).to.equal('wasm');
       expect(engine.backendName).to.equal('wasm');
-      expect(engine.attempts.map((a) => a.engine)).to.deep.equal(['tfjs-node-gpu', 'tfjs-node']);
+      expect(engine.device.kind).to.equal('cpu');
+      expect(engine.device.label).to.contain('wasm');
+      expect(engine.remote).to.equal(null);
+      expect(engine.attempts.map((a) => a.engine)).to.deep.equal(['tfjs-node-gpu', 'webgpu', 'tfjs-node']);
       expect(engine.attempts[0]!.error).to.contain('@tensorflow/tfjs-node-gpu');
+      expect(engine.attempts[1]!.error).to.contain('no GPU found').and.contain('requestAdapter');
     });
 
     it("'auto' skips wasm when it cannot load, ending on the pure-JS cpu engine", async () => {
       const noWasm: ModuleImporter = (specifier) => (specifier === '@tensorflow/tfjs-backend-wasm' ? Promise.reject(new Error('broken')) : withoutNative(specifier));
       const engine = await selectEngine('auto', { importModule: noWasm });
       expect(engine.name).to.equal('cpu');
-      expect(engine.attempts.map((a) => a.engine)).to.deep.equal(['tfjs-node-gpu', 'tfjs-node', 'wasm']);
+      expect(engine.attempts.map((a) => a.engine)).to.deep.equal(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm']);
+      expect(engine.device.label).to.contain('pure JS');
     });
 
     it('a native package that loads but registers no backend is a clear error, not a crash', async () => {

@@ -38,7 +38,7 @@ describe('sim: backend selection', () => {
     const withKind = runSimulation({ ...base, backend: { kind: 'surrogate', hiddenDim: 8 } });
     const without = runSimulation({ ...base, backend: { hiddenDim: 8 } });
     expect(JSON.stringify(withKind.rows)).to.equal(JSON.stringify(without.rows));
-    expect(without.backend).to.deep.equal({ name: 'surrogate-mlp', engine: null });
+    expect(without.backend).to.deep.equal({ name: 'surrogate-mlp', engine: null, device: null });
   });
 
   it('resolves its backend section with backends/ (test/backends/config.test.ts has the rules)', () => {
@@ -69,7 +69,8 @@ describe('sim: tfjs backend runs', () => {
     this.timeout(30_000);
     const a = await runSimulationAsync(tfjsConfig());
     const b = await runSimulationAsync(tfjsConfig());
-    expect(a.backend).to.deep.equal({ name: 'tfjs-gpt', engine: 'wasm' });
+    expect(a.backend).to.include({ name: 'tfjs-gpt', engine: 'wasm' });
+    expect(a.backend.device).to.match(/^host CPU: .+ \(wasm\)$/);
     expect(a.rows).to.have.length(2);
     expect(JSON.stringify(b.rows)).to.equal(JSON.stringify(a.rows));
     expect(b.finalParamsHash).to.equal(a.finalParamsHash);
