@@ -11,20 +11,11 @@ import { armConfig, defineExperiment } from '../../experiments/define.ts';
 import { writeResults } from '../../experiments/results.ts';
 import { runExperiment } from '../../experiments/runner.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
+import { configError } from '../support/errors.ts';
 
 const churn = EXPERIMENTS.get('churn-30pct')!;
 const baselines = EXPERIMENTS.get('baselines')!;
 
-/** The ConfigError `fn` throws (fails the test when it throws nothing or something else). */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('experiments/arm-overrides: no relabelling', () => {
   it('rejects a --set of what the arms vary, naming the key and the arm (the churn-30pct report)', () => {

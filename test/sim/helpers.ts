@@ -1,8 +1,6 @@
 /** Shared fixtures of the simulator tests. */
-import { expect } from 'chai';
 import { createCommunicator } from '../../core/baselines/index.ts';
 import type { CommunicatorConfig } from '../../core/baselines/index.ts';
-import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
 import { createSurrogateBackend } from '../../backends/surrogate/backend.ts';
 import type { SurrogateOptions } from '../../backends/surrogate/backend.ts';
@@ -27,16 +25,7 @@ export function messageBytes(optim: CommunicatorConfig = { method: 'sparseloco' 
   return comm.encode(comm.createPeerState(), delta).length;
 }
 
-/** Runs `fn`, asserts it throws a {@link ConfigError} and returns it. */
-export function configError(fn: () => void): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+export { configError } from '../support/errors.ts';
 
 /**
  * A full simulation context for `input` (a surrogate-backend config), built exactly as
