@@ -10,7 +10,7 @@ import { encodedBytes } from '../core/wire-size.ts';
 import type { BenchRow } from './row.ts';
 
 const SPEC_WIRE = 'chunk 64×64 = 4096, top-64, 2-bit values';
-/** Covenant-72B's inner steps per round and per-peer batch (SPEC.md §6): 192 sequences × 2048 tokens. */
+/** Covenant-72B: H = 30 inner steps per round (SPEC.md §6); per-peer batch 192 × 2048 tokens and 8 × B200 per peer (issue 13 inputs; the model card asks 8×B200 or equivalent per participant). */
 const INNER_STEPS = 30;
 const TOKENS_PER_INNER_STEP = 192 * 2048;
 const DEVICE = 'B200';
