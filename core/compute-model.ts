@@ -109,3 +109,49 @@ export function evaluationSeconds(p: ComputeParameters): number {
   checkWork(p);
   return (EVAL_FLOPS_PER_PARAM_TOKEN * p.params * p.tokens) / peerFlops(p);
 }
+
+/** The simulator's opt-in compute section (sim config `compute`): the model and hardware of every peer. */
+export interface ComputeModelInput {
+  /** Model parameters N the step time is charged for (e.g. 72.7e9). */
+  readonly params: number;
+  /** Tokens per inner step per peer (all its GPUs together), e.g. 192 × 2048. */
+  readonly tokensPerStep: number;
+  /** A device name in the table. */
+  readonly device: string;
+  /** GPUs per peer (default 1). */
+  readonly gpusPerPeer?: number;
+  /** Model FLOPs utilisation (default {@link DEFAULT_MFU}, an assumption). */
+  readonly mfu?: number;
+  /** Entries that replace or extend {@link DEVICE_TABLE}. */
+  readonly devices?: Readonly<Record<string, DeviceSpec>>;
+}
+
+/** A validated compute section: the inputs, the device's figure and its source, and the modelled step. */
+export interface ComputeModel {
+  readonly params: number;
+  readonly tokensPerStep: number;
+  readonly device: string;
+  readonly gpusPerPeer: number;
+  readonly mfu: number;
+  /** The chosen device's dense BF16 peak, FLOP/s, and where it comes from. */
+  readonly peakFlops: number;
+  readonly source: string;
+  /** Modelled seconds of one inner step ({@link innerStepSeconds}) before heterogeneity. */
+  readonly innerStepS: number;
+}
+
+const COMPUTE_KEYS = ['params', 'tokensPerStep', 'device', 'gpusPerPeer', 'mfu', 'devices'];
+
+/** Validates a compute section (unknown keys are errors) and computes its modelled inner step. */
+export function resolveComputeModel(input: ComputeModelInput, key = 'compute'): ComputeModel {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(key, input, 'must be an object { params, tokensPerStep, device, gpusPerPeer?, mfu?, devices? }');
+  for (const k of Object.keys(input)) {
+    if (!COMPUTE_KEYS.includes(k)) throw new ConfigError(`${key}.${k}`, (input as unknown as Record<string, unknown>)[k], `is not a compute key (expected one of ${COMPUTE_KEYS.join(', ')})`);
+  }
+  const table = resolveDeviceTable(input.devices ?? {});
+  const gpusPerPeer = input.gpusPerPeer ?? 1;
+  const mfu = input.mfu ?? DEFAULT_MFU;
+  const innerStepS = innerStepSeconds({ params: input.params, tokens: input.tokensPerStep, device: input.device, gpusPerPeer, mfu, table });
+  const spec = table[input.device]!;
+  return Object.freeze({ params: input.params, tokensPerStep: input.tokensPerStep, device: input.device, gpusPerPeer, mfu, peakFlops: spec.peakFlops, source: spec.source, innerStepS });
+}
