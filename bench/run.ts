@@ -5,11 +5,13 @@
  */
 import { runCoreBench } from './core.ts';
 import { runScaleBench } from './scale.ts';
+import { runScenarioBench } from './scenario.ts';
 import { runSimBench } from './sim.ts';
 import { formatJsonLine, formatTable, type BenchGroup, type BenchRow } from './row.ts';
 
 const GROUPS: Readonly<Record<string, BenchGroup>> = {
   core: runCoreBench,
+  scenario: runScenarioBench,
   sim: async (log) => [...(await runSimBench(log)), ...(await runScaleBench(log))],
   // Loaded on demand: importing Hardhat costs a second that the other groups need not pay.
   chain: async (log) => (await import('./chain.ts')).runChainBench(log),

@@ -16,6 +16,8 @@
 import type { CommunicatorConfig } from '../core/baselines/index.ts';
 import { METHOD_NAMES } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
+import { resolveComputeModel } from '../core/compute-model.ts';
+import type { ComputeModel, ComputeModelInput } from '../core/compute-model.ts';
 import { deepFreeze } from '../core/freeze.ts';
 import type { CatchUpOptions } from '../core/protocol/index.ts';
 import { createRng } from '../core/rng.ts';
@@ -95,6 +97,14 @@ export interface SimConfigInput {
    * results, slashes and rewards. Default on, see CHAIN_DEFAULTS; `{ enabled: false }` turns it off.
    */
   readonly chain?: SimChainInput;
+  /**
+   * Opt-in: model each inner step's time from the model and hardware (core/compute-model.ts,
+   * 6 · N · tokens / (peak × MFU × GPUs)) instead of taking `stepTimeS` as seconds. With it set,
+   * each peer's step is that modelled time × its `stepTimeS` draw × its device class's
+   * stepTimeScale, so `stepTimeS` becomes a dimensionless heterogeneity multiplier (default 1).
+   * Absent (the default): step times are exactly as before.
+   */
+  readonly compute?: ComputeModelInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -110,6 +120,8 @@ export interface SimConfig extends SimConfigInput {
   readonly adversaries: readonly AdversaryGroup[];
   readonly defence: DefenceConfig;
   readonly chain: SimChainConfig;
+  /** Present only when the input set it. */
+  readonly compute?: ComputeModel;
 }
 
 /** Defaults of the optional fields. */
@@ -125,7 +137,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain',
+  'adversaries', 'defence', 'chain', 'compute',
 ];
 
 /**
@@ -185,7 +197,10 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
     throw new ConfigError('optim.method', optimFields.method, 'must be "sparseloco" with adversaries or a defence (they read and forge its wire format)');
   }
   const chain = resolveChainConfig(input.chain ?? {}, 'chain');
-  return deepFreeze({ ...input, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain });
+  // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
+  const { compute: computeInput, ...fields } = input;
+  const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

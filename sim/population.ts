@@ -23,7 +23,7 @@ export interface SimPeer {
   readonly uid: number;
   readonly link: PeerLink;
   readonly device: DeviceClassConfig;
-  /** Time of one inner step on this peer's device (drawn step time × device scale), sim seconds. */
+  /** Time of one inner step on this peer's device (drawn step time × device scale [× modelled step]), sim seconds. */
   readonly stepTimeS: number;
   /** Grid carbon intensity where the peer runs, gCO2e/kWh. */
   readonly carbonIntensity: number;
@@ -106,7 +106,8 @@ export class Population {
       uid,
       link,
       device,
-      stepTimeS: sample(cfg.stepTimeS, streams.compute.fork(`peer:${uid}`)) * device.stepTimeScale,
+      // With a compute model the draw is a multiplier of the modelled step (config.ts `compute`).
+      stepTimeS: sample(cfg.stepTimeS, streams.compute.fork(`peer:${uid}`)) * device.stepTimeScale * (cfg.compute?.innerStepS ?? 1),
       carbonIntensity: carbonIntensityOf(cfg.energy, link.region),
       trainer: this.backend.createTrainer(uid),
       commState: this.comm.createPeerState(),
