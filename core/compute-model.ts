@@ -129,6 +129,8 @@ export interface ComputeModelInput {
 /** A validated compute section: the inputs, the device's figure and its source, and the modelled step. */
 export interface ComputeModel {
   readonly params: number;
+  /** The user's entries that replace or extend {@link DEVICE_TABLE} (kept, so a resolved model resolves again to itself). */
+  readonly devices: Readonly<Record<string, DeviceSpec>>;
   readonly tokensPerStep: number;
   readonly device: string;
   readonly gpusPerPeer: number;
@@ -141,17 +143,30 @@ export interface ComputeModel {
 }
 
 const COMPUTE_KEYS = ['params', 'tokensPerStep', 'device', 'gpusPerPeer', 'mfu', 'devices'];
+/** Fields a resolved model adds; an input may carry them (a resolved config resolved again) only with the values they derive to. */
+const DERIVED_KEYS = ['peakFlops', 'source', 'innerStepS'] as const;
 
-/** Validates a compute section (unknown keys are errors) and computes its modelled inner step. */
+/**
+ * Validates a compute section (unknown keys are errors) and computes its modelled inner step.
+ * Idempotent: a resolved model resolves to itself (worker threads and queue workers re-resolve
+ * configs); a derived field that disagrees with what the inputs give is an error, never kept.
+ */
 export function resolveComputeModel(input: ComputeModelInput, key = 'compute'): ComputeModel {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(key, input, 'must be an object { params, tokensPerStep, device, gpusPerPeer?, mfu?, devices? }');
   for (const k of Object.keys(input)) {
-    if (!COMPUTE_KEYS.includes(k)) throw new ConfigError(`${key}.${k}`, (input as unknown as Record<string, unknown>)[k], `is not a compute key (expected one of ${COMPUTE_KEYS.join(', ')})`);
+    if (!COMPUTE_KEYS.includes(k) && !(DERIVED_KEYS as readonly string[]).includes(k)) {
+      throw new ConfigError(`${key}.${k}`, (input as unknown as Record<string, unknown>)[k], `is not a compute key (expected one of ${COMPUTE_KEYS.join(', ')})`);
+    }
   }
   const table = resolveDeviceTable(input.devices ?? {});
   const gpusPerPeer = input.gpusPerPeer ?? 1;
   const mfu = input.mfu ?? DEFAULT_MFU;
   const innerStepS = innerStepSeconds({ params: input.params, tokens: input.tokensPerStep, device: input.device, gpusPerPeer, mfu, table });
   const spec = table[input.device]!;
-  return Object.freeze({ params: input.params, tokensPerStep: input.tokensPerStep, device: input.device, gpusPerPeer, mfu, peakFlops: spec.peakFlops, source: spec.source, innerStepS });
+  const resolved: ComputeModel = Object.freeze({ params: input.params, devices: input.devices ?? {}, tokensPerStep: input.tokensPerStep, device: input.device, gpusPerPeer, mfu, peakFlops: spec.peakFlops, source: spec.source, innerStepS });
+  const given = input as unknown as Record<string, unknown>;
+  for (const k of DERIVED_KEYS) {
+    if (k in given && given[k] !== resolved[k]) throw new ConfigError(`${key}.${k}`, given[k], `is derived from the other compute keys: it must be ${JSON.stringify(resolved[k])} or left out`);
+  }
+  return resolved;
 }

@@ -90,6 +90,8 @@ const OPTIONAL_FIELDS = new Set<string>([
   // The energy assumption table (sim/energy.ts); fields left out take the defaults; `file` is read by inputs.ts.
   'energy', 'energy.deviceClasses', 'energy.carbonIntensity', 'energy.networkKWhPerGB', 'energy.source', 'energy.file',
   'catchUp', 'projectToParams', 'closeWhenComplete',
+  // The opt-in compute model (core/compute-model.ts): step time from FLOPs instead of stepTimeS alone.
+  'compute', 'compute.params', 'compute.tokensPerStep', 'compute.device', 'compute.gpusPerPeer', 'compute.mfu', 'compute.devices',
 ]);
 
 function kindOf(v: unknown): string {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../core/errors.ts';
-import { DEFAULT_MFU, DEVICE_TABLE, evaluationSeconds, innerStepSeconds, peerFlops, resolveDeviceTable } from '../../core/compute-model.ts';
+import { DEFAULT_MFU, DEVICE_TABLE, evaluationSeconds, innerStepSeconds, peerFlops, resolveComputeModel, resolveDeviceTable } from '../../core/compute-model.ts';
+import type { ComputeModelInput } from '../../core/compute-model.ts';
 
 describe('core/compute-model', () => {
   it('an inner step costs 6·N·tokens / (peak × MFU × GPUs)', () => {
@@ -39,5 +40,20 @@ describe('core/compute-model', () => {
     expect(() => innerStepSeconds({ ...base, params: 0 })).to.throw(ConfigError, /compute.params/);
     expect(() => evaluationSeconds({ ...base, tokens: Number.NaN })).to.throw(ConfigError, /compute.tokens/);
     expect(() => innerStepSeconds({ ...base, device: 'toString' })).to.throw(ConfigError, /compute.device/);
+  });
+});
+
+describe('core/compute-model: resolveComputeModel', () => {
+  const input = { params: 72.7e9, tokensPerStep: 192 * 2048, device: 'my-card', gpusPerPeer: 8, devices: { 'my-card': { peakFlops: 5e14, source: 'my lab, measured' } } };
+
+  it('is idempotent: a resolved model (user devices included) resolves to itself, as worker threads re-resolve configs', () => {
+    const once = resolveComputeModel(input);
+    expect(once.innerStepS).to.be.closeTo((6 * 72.7e9 * 192 * 2048) / (5e14 * DEFAULT_MFU * 8), 1e-9);
+    expect(resolveComputeModel(once as unknown as ComputeModelInput)).to.deep.equal(once);
+  });
+
+  it('rejects a derived field that disagrees with the inputs, naming it', () => {
+    const stale = { ...resolveComputeModel(input), mfu: 0.5 };
+    expect(() => resolveComputeModel(stale as unknown as ComputeModelInput)).to.throw(ConfigError, /compute\.innerStepS .* is derived from the other compute keys/);
   });
 });
