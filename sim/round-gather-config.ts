@@ -31,7 +31,7 @@ export interface GatherConfig {
  * Templar's values (hparams/hparams.json at v2.1.28: `gather_peer_count` 20,
  * `reserve_peer_count` 10, `peer_replacement_frequency` 2; the gather download timeout 90 s).
  */
-export const TEMPLAR_GATHER: GatherConfig = Object.freeze({ peers: 20, reserves: 10, refreshEvery: 2, downloadTimeoutS: 90 });
+export const TEMPLAR_GATHER: GatherConfig & { readonly peers: number } = Object.freeze({ peers: 20, reserves: 10, refreshEvery: 2, downloadTimeoutS: 90 });
 
 /** Defaults: the all-gather (so existing runs are unchanged), with templar's values for the rest. */
 export const GATHER_DEFAULTS: GatherConfig = Object.freeze({ ...TEMPLAR_GATHER, peers: 'all' as const });
