@@ -10,6 +10,7 @@ import type { SimConfigInput } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
 import type { SimRoundRow } from '../../sim/metrics.ts';
 import { GATHER_DEFAULTS, TEMPLAR_GATHER } from '../../sim/round-gather-config.ts';
+import { PeerListPublisher } from '../../sim/round-gather.ts';
 import { configError, FIXED_NET, messageBytes } from './helpers.ts';
 
 const GATHER_COLUMNS = ['gatherListed', 'gathered', 'gatherFellBack', 'gatherMissing', 'gatherTimedOut'] as const;
@@ -43,6 +44,18 @@ describe('sim/round-gather', () => {
     expect(configError(() => resolveSimConfig(config({ gather: { downloadTimeoutS: 0 } }))).key).to.equal('gather.downloadTimeoutS');
     expect(configError(() => resolveSimConfig(config({ gather: { peer: 3 } as never }))).key).to.equal('gather.peer');
     expect(configError(() => resolveSimConfig(config({ optim: { method: 'diloco' }, gather: { peers: 3 } }))).key).to.equal('gather.peers');
+  });
+
+  it('the validator republishes every refreshEvery windows from the last finalised round (registration order first)', () => {
+    const pub = new PeerListPublisher({ ...TEMPLAR_GATHER, peers: 2, reserves: 1, refreshEvery: 2 });
+    const registered = [0, 1, 2, 3, 4];
+    expect(pub.listFor(0, registered)).to.deep.equal({ primaries: [0, 1], reserves: [2] });
+    pub.recordRound('finalised', [3, 4], null); // contributors weigh 1 each
+    expect(pub.listFor(1, registered), 'not due before 2 windows').to.deep.equal({ primaries: [0, 1], reserves: [2] });
+    expect(pub.listFor(2, registered)).to.deep.equal({ primaries: [3, 4], reserves: [0] });
+    pub.recordRound('finalised', [0, 1], new Map([[2, 0.7], [1, 0.2], [0, 0.1]])); // Gauntlet's weights win over contributions
+    pub.recordRound('skipped', [], null); // a skipped round leaves the weights as they were
+    expect(pub.listFor(4, registered)).to.deep.equal({ primaries: [2, 1], reserves: [0] });
   });
 
   it("gather 'all' adds the columns (listed = gathered = on time) and changes nothing else", () => {
