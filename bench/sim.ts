@@ -1,13 +1,15 @@
 /**
  * `npm run bench -- --only sim`: event throughput of the simulation kernel against SimPy (Debian's
  * python3-simpy, bench/reference/simpy_events.py) measured in the same run, same workload:
- * P processes, each waiting a pseudo-random delay E times.
+ * P processes, each waiting a pseudo-random delay E times. Also the gather count of
+ * bench/sim-gather.ts (sim.gather.down_messages_per_peer).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Environment } from '../sim/kernel/index.ts';
 import { createRng } from '../core/rng.ts';
 import type { BenchRow } from './row.ts';
+import { gatherBenchRows } from './sim-gather.ts';
 
 function kernelEventsPerSecond(processes: number, waits: number): number {
   const env = new Environment();
@@ -66,5 +68,6 @@ export async function runSimBench(log: (line: string) => void): Promise<BenchRow
     rows.push({ name: 'simpy.events_per_s', value: simpy, unit: 'events/s' });
     rows.push({ name: 'sim.kernel.vs_simpy', value: ours / simpy, unit: 'ratio' });
   }
+  rows.push(...gatherBenchRows());
   return rows;
 }

@@ -92,6 +92,8 @@ const OPTIONAL_FIELDS = new Set<string>([
   'catchUp', 'projectToParams', 'closeWhenComplete',
   // The opt-in compute model (core/compute-model.ts): step time from FLOPs instead of stepTimeS alone.
   'compute', 'compute.params', 'compute.tokensPerStep', 'compute.device', 'compute.gpusPerPeer', 'compute.mfu', 'compute.devices',
+  // The gather step (sim/round-gather-config.ts): --set gather.peers=20 turns on templar's gather-G.
+  'gather', 'gather.peers', 'gather.reserves', 'gather.refreshEvery', 'gather.downloadTimeoutS',
 ]);
 
 function kindOf(v: unknown): string {

@@ -37,6 +37,8 @@ import { ENERGY_DEFAULTS, resolveEnergyConfig } from './energy.ts';
 import type { EnergyConfig, EnergyConfigInput } from './energy.ts';
 import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
+import { resolveGatherConfig } from './round-gather-config.ts';
+import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
 export interface SimConfigInput {
@@ -105,6 +107,13 @@ export interface SimConfigInput {
    * Absent (the default): step times are exactly as before.
    */
   readonly compute?: ComputeModelInput;
+  /**
+   * Which messages a round-cadence round downloads and aggregates (sim/round-gather-config.ts):
+   * `peers: 'all'` (the default) is the all-gather; a number is templar's gather-G with reserves.
+   * Absent: the all-gather, and the config and rows are exactly as before (no gather columns).
+   * gather-G is implemented for sparseloco only: DeMo syncs every inner step (inner-step.ts) and keeps its all-gather for now.
+   */
+  readonly gather?: GatherConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -122,6 +131,8 @@ export interface SimConfig extends SimConfigInput {
   readonly chain: SimChainConfig;
   /** Present only when the input set it. */
   readonly compute?: ComputeModel;
+  /** Present only when the input set it. */
+  readonly gather?: GatherConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -137,7 +148,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute',
+  'adversaries', 'defence', 'chain', 'compute', 'gather',
 ];
 
 /**
@@ -198,9 +209,13 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   }
   const chain = resolveChainConfig(input.chain ?? {}, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute });
+  const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
+  if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
+    throw new ConfigError('gather.peers', gather.gather.peers, `must be 'all' with optim.method "${optimFields.method}": gather-G is implemented for sparseloco's round (demo syncs every inner step; ddp/diloco all-reduce)`);
+  }
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -20,6 +20,7 @@ import { Environment } from './kernel/index.ts';
 import { projectStore, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
+import { PeerListPublisher } from './round-gather.ts';
 
 /** Everything a round reads or advances. */
 export interface SimContext {
@@ -45,6 +46,8 @@ export interface SimContext {
   readonly defence: Defence;
   /** The run's mirror onto the model chain (sim/chain.ts); null when `chain.enabled` is false. */
   readonly chain: SimChain | null;
+  /** The validator's peer list for gather-G (sim/round-gather.ts); null for the all-gather. */
+  readonly gather: PeerListPublisher | null;
 }
 
 /**
@@ -81,5 +84,6 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
     defence: new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence')),
     chain,
+    gather: cfg.gather === undefined || cfg.gather.peers === 'all' ? null : new PeerListPublisher({ ...cfg.gather, peers: cfg.gather.peers }),
   };
 }

@@ -58,6 +58,20 @@ export interface SimRoundRow {
   readonly rewardShareAttackers?: number | null;
   /** Any NaN or ±Inf in the global params after the round's step. */
   readonly nanOccurred?: boolean;
+  /**
+   * Gather columns (sim/round-gather.ts), on round-cadence rows of runs whose config has a
+   * `gather` section (absent otherwise, so default rows are unchanged). All-gather: listed =
+   * gathered = on-time messages, the rest 0. Primaries on the list in force, peers.
+   */
+  readonly gatherListed?: number;
+  /** Messages that entered the aggregate's input (every syncing peer downloaded them), messages. */
+  readonly gathered?: number;
+  /** Reserves whose message filled in for a failed primary, messages. */
+  readonly gatherFellBack?: number;
+  /** Listed peers tried with no on-time message in the store (missing or late), peers. */
+  readonly gatherMissing?: number;
+  /** Listed messages given up: a download would have finished after gather.downloadTimeoutS, messages. */
+  readonly gatherTimedOut?: number;
   /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
   readonly chainCommits?: number;
   /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */

@@ -4,7 +4,8 @@
  * finalised ('skipped' when nothing valid: no outer step, no sync) — on the round state, in the
  * global progress and the aggregate log, and on the chain mirror (selection, Gauntlet's weights,
  * the params hash, Gauntlet's slashes). It also plans the sync: every participant that did not
- * crash downloads — contributors their `wireBytes` share, the others every applied message.
+ * crash downloads — contributors their `wireBytes` share, the others every applied message; with
+ * gather-G (round-gather.ts) every syncing peer downloads the gathered messages instead.
  * `defenceRowFigures` turns the outcome into the row's robustness columns.
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
@@ -15,6 +16,7 @@ import { formatReasons } from './defence.ts';
 import { finaliseOnChain } from './round-close.ts';
 import type { DefenceRowFigures } from './round-close.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
+import type { RoundGather } from './round-gather.ts';
 import type { RoundInbox } from './round-uploads.ts';
 
 /** What the round's aggregation did, and the sync it calls for. */
@@ -30,6 +32,8 @@ export interface AggregateOutcome {
   readonly syncing: readonly Participant[];
   /** Bytes each of `syncing` downloads, same order. */
   readonly downloads: readonly number[];
+  /** gather-G: each of `syncing`'s download time, same order, sim seconds; null for the all-gather (one transfer of `downloads`). */
+  readonly downloadTimesS: readonly number[] | null;
 }
 
 /**
@@ -37,7 +41,7 @@ export interface AggregateOutcome {
  * defence and finalises the round. MUTATES the global params and shared state, the round state,
  * the progress, the aggregate log, the defence's and adversaries' state and the chain mirror.
  */
-export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: RoundState, inbox: RoundInbox): AggregateOutcome {
+export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: RoundState, inbox: RoundInbox, gather: RoundGather | null = null): AggregateOutcome {
   const { comm, env, progress } = ctx;
   const { round, window, participants } = opened;
   const globalStepBefore = progress.globalStep;
@@ -61,13 +65,16 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const shareOf = new Map(applied.map((m, i) => [m.peerUid, wire[i]!.downloadBytes]));
   const allAppliedBytes = applied.reduce((a, m) => a + m.bytes.length, 0);
   const syncing = report.applied ? participants.filter((p) => !inbox.crashFraction.has(p.peer.uid)) : [];
-  const downloads = syncing.map((p) => shareOf.get(p.peer.uid) ?? allAppliedBytes);
+  // gather-G: a peer downloads the gathered messages (before the defence judged them); else its share of the applied ones.
+  const downloads = syncing.map((p) => (gather === null ? (shareOf.get(p.peer.uid) ?? allAppliedBytes) : gather.bytesOf(p.peer.uid)));
+  const downloadTimesS = gather === null ? null : syncing.map((p) => gather.secondsOf(p.peer.uid));
   const status = state.finalise(env.now, report, { wire: downloads.map((d) => ({ uploadBytes: 0, downloadBytes: d })) });
   progress.record(state.outcome());
   if (status === 'finalised') ctx.aggregates.record(round, allAppliedBytes);
   const slashed = gauntletBefore === null ? [] : slashedBetween(gauntletBefore, ctx.defence.gauntletState);
   finaliseOnChain(ctx, round, status === 'finalised' ? report.contributors : [], defended.weights, slashed);
-  return { status, contributors: report.contributors, rejected: defended.rejected, weights: defended.weights, syncing, downloads };
+  ctx.gather?.recordRound(status, report.contributors, defended.weights);
+  return { status, contributors: report.contributors, rejected: defended.rejected, weights: defended.weights, syncing, downloads, downloadTimesS };
 }
 
 /** The adversarial-robustness columns of the round's row (read after the outer step). */

@@ -7,7 +7,8 @@
  *      and committed (`commitUpload`); the window closes at t + windowS;
  *   2. `aggregateAndDefend` (round-aggregate.ts): the on-time messages go through the defence,
  *      the round is finalised (or skipped), the chain mirror posts the result, the sync is planned;
- *   3. `sync` (here): every participant that did not crash downloads its share; the slowest
+ *   3. `sync` (here): every participant that did not crash downloads its share (with gather-G,
+ *      round-gather.ts: only the gathered messages, each timed, within the download timeout); the slowest
  *      download is the sync time, and the next window opens at max(window end, sync done). A
  *      crashed peer does not sync: it is stale when it returns and pays a catch-up;
  *   4. `closeRound` (round-close.ts, shared with inner-step.ts): energy and the row figures.
@@ -24,7 +25,8 @@ import { transferSeconds } from './network.ts';
 import { aggregateAndDefend, defenceRowFigures } from './round-aggregate.ts';
 import type { AggregateOutcome } from './round-aggregate.ts';
 import { closeRound } from './round-close.ts';
-import type { RoundTally } from './round-close.ts';
+import type { GatherRowColumns, RoundTally } from './round-close.ts';
+import { RoundGather } from './round-gather.ts';
 import type { OpenedRound } from './round-open.ts';
 import { trainAndUpload } from './round-uploads.ts';
 import type { RoundInbox } from './round-uploads.ts';
@@ -32,9 +34,12 @@ import type { RoundInbox } from './round-uploads.ts';
 /** Runs one round of a cadence-'round' method; resolves when its sync is done. */
 export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessGenerator<RoundResult> {
   const { round, window, participants } = opened;
-  const state = openRound({ round, windowStart: window.startS, windowEnd: window.endS, activePeers: participants.map((p) => p.peer.uid) });
+  // gather-G: the list in force is fixed at the window start; its hook picks the messages at close.
+  const gather = ctx.gather === null ? null : new RoundGather(ctx, opened, ctx.gather);
+  const state = openRound({ round, windowStart: window.startS, windowEnd: window.endS, activePeers: participants.map((p) => p.peer.uid), ...(gather === null ? {} : { select: gather.select }) });
   const inbox = yield* trainAndUpload(ctx, opened, state);
-  const outcome = aggregateAndDefend(ctx, opened, state, inbox);
+  gather?.receive(inbox);
+  const outcome = aggregateAndDefend(ctx, opened, state, inbox, gather);
   const syncTimeS = yield* sync(ctx, outcome);
   const counters = state.counters;
   const crashed = inbox.crashFraction.size;
@@ -49,15 +54,24 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
     syncTimeS,
     status: outcome.status,
   };
-  return closeRound(ctx, opened, tally, usageOf(ctx, opened, inbox, outcome), defenceRowFigures(ctx, outcome));
+  return closeRound(ctx, opened, tally, usageOf(ctx, opened, inbox, outcome), defenceRowFigures(ctx, outcome), gatherColumns(ctx, gather, counters.onTime));
+}
+
+/** The row's gather columns: none without a gather section; the all-gather lists every on-time message. */
+function gatherColumns(ctx: SimContext, gather: RoundGather | null, onTime: number): GatherRowColumns | undefined {
+  if (gather !== null) return gather.rowFigures();
+  if (ctx.cfg.gather === undefined) return undefined;
+  return { gatherListed: onTime, gathered: onTime, gatherFellBack: 0, gatherMissing: 0, gatherTimedOut: 0 };
 }
 
 /** The sync downloads, in parallel; resolves with the slowest one's time (sim seconds) once all are done. */
 function* sync(ctx: SimContext, outcome: AggregateOutcome): ProcessGenerator<number> {
-  const { syncing, downloads } = outcome;
+  const { syncing, downloads, downloadTimesS } = outcome;
   let syncTimeS = 0;
   downloads.forEach((d, i) => {
-    syncTimeS = Math.max(syncTimeS, transferSeconds(d, syncing[i]!.peer.link, ctx.store, 'download'));
+    // gather-G times each message (round-gather.ts); the all-gather is one transfer of the bytes.
+    const seconds = downloadTimesS === null ? transferSeconds(d, syncing[i]!.peer.link, ctx.store, 'download') : downloadTimesS[i]!;
+    syncTimeS = Math.max(syncTimeS, seconds);
   });
   if (syncTimeS > 0) yield ctx.env.timeout(syncTimeS);
   for (const p of syncing) p.peer.syncedStep = ctx.progress.globalStep;

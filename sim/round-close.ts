@@ -30,6 +30,9 @@ export interface RoundTally {
 /** The adversarial-robustness columns of a round-cadence row (inner-step rows leave them out). */
 export type DefenceRowFigures = Pick<RoundFigures, 'rejected' | 'rejectedReasons' | 'attackersSelected' | 'rewardShareAttackers' | 'nanOccurred'>;
 
+/** The gather columns of a round-cadence row (sim/round-gather.ts). */
+export type GatherRowColumns = Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut'>;
+
 /**
  * Posts round `round`'s result on the chain mirror, with the FNV-1a of the params after the
  * round's step as the aggregate hash; nothing when the chain is off. `contributors` empty for a
@@ -51,7 +54,7 @@ export function finaliseOnChain(
  * the row figures, with the held-out loss of the params as they are now. Call it when the round
  * is over (sync done): `simTimeS` is the current sim time.
  */
-export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTally, usage: readonly PeerRoundUsage[], defence?: DefenceRowFigures): RoundResult {
+export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTally, usage: readonly PeerRoundUsage[], defence?: DefenceRowFigures, gather?: GatherRowColumns): RoundResult {
   const energy = new RoundEnergy(ctx.cfg.energy.networkKWhPerGB! * ctx.byteScale);
   opened.participants.forEach((p, i) => energy.add(p.peer, usage[i]!));
   return {
@@ -74,6 +77,7 @@ export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTal
       globalStep: ctx.progress.globalStep,
       status: tally.status,
       ...defence,
+      ...gather,
     },
     energy,
   };

@@ -27,3 +27,5 @@ export { MAX_SHARDS, assignShards, peerDataRng, shardsForPeer } from './shards.t
 export type { AssignShardsParameters, ShardsForPeerParameters } from './shards.ts';
 export { KEY_VERSION, StorageKeyError, aggregateKey, checkpointKey, parseStorageKey, updateKey } from './keys.ts';
 export type { StorageKey, StorageKeyErrorReason } from './keys.ts';
+export { gatherFromList, publishPeerList } from './peer-list.ts';
+export type { GatherAvailability, GatherFailure, GatherResult, PeerList, PublishPeerListParameters } from './peer-list.ts';

@@ -1,0 +1,187 @@
+/**
+ * Gather as its own step of a SparseLoCo round (config `gather.peers` a number; templar's
+ * `gather_with_reserve`, SPEC.md §3–4). Two parts:
+ *
+ * `PeerListPublisher` (one per run, on the context): the validator's peer list. It is published at
+ * the first round and again whenever `refreshEvery` windows have passed since the last one, from
+ * every peer registered by then in registration order (the population's order; a peer absent
+ * for a round stays a candidate, as templar's "active" peers are those that uploaded within the
+ * last few windows) and the weights of the last finalised round: Gauntlet's weights when
+ * the run's defence is Gauntlet, else weight 1 for each contributor of that round and 0 for the
+ * rest (exactly what the chain mirror posts, sim/chain.ts). Before any round is finalised there
+ * are no weights and the list is registration order (core/protocol/peer-list.ts says why).
+ *
+ * `RoundGather` (one per round): the selection hook of the round state. At close it decides, from
+ * the on-time messages, which listed messages every syncing peer downloads and which enter the
+ * aggregate:
+ *   - a listed peer with no on-time message is 'late' when it uploaded after the window end (or
+ *     its upload was lost) and 'missing' otherwise; neither costs a download;
+ *   - phase 1 streams the primaries' on-time messages, in list order, over each syncing peer's
+ *     downlink (a peer skips its own message): message i arrives at
+ *     transferSeconds(bytes of messages 1…i) — one request latency, then the bytes back to back,
+ *     which is the all-gather's single transfer when every message is listed. A message that
+ *     would arrive after `downloadTimeoutS` on ANY syncing peer is given up and left out for
+ *     everyone: all peers share one θ in the simulator, so a message only one node lacks cannot
+ *     be in the aggregate (per-peer replicas, which would let nodes diverge, are open work);
+ *   - phase 2, after phase 1, streams the reserves that replace the failed primaries (the first
+ *     reserves, as many as failed primaries, once) the same way, with its own timeout;
+ *   - a peer's sync time is the sum of its phases, each the last arrival or, when it gave a
+ *     download up, the timeout; its bytes are the messages it received in full.
+ * Invalid messages are found by the defence after the download (sim/defence.ts), so a reserve
+ * never replaces an invalid primary here (templar's gather checks shapes while downloading).
+ */
+import { gatherFromList, publishPeerList } from '../core/protocol/index.ts';
+import type { GatherAvailability, GatherResult, PeerList, Submission } from '../core/protocol/index.ts';
+import { assertInvariant } from '../core/errors.ts';
+import type { SimContext } from './context.ts';
+import { transferSeconds } from './network.ts';
+import type { GatherConfig } from './round-gather-config.ts';
+import type { OpenedRound, Participant } from './round-open.ts';
+import type { RoundInbox } from './round-uploads.ts';
+
+/** The gather columns of a round-cadence row (present only when the config has a gather section). */
+export interface GatherRowFigures {
+  /** Primaries on the list in force this round (all-gather: the on-time messages), peers. */
+  readonly gatherListed: number;
+  /** Messages that entered the aggregate's input (downloaded by every syncing peer), messages. */
+  readonly gathered: number;
+  /** Reserves whose message filled in for a failed primary, messages. */
+  readonly gatherFellBack: number;
+  /** Listed peers tried whose message was not in the store on time (missing or late), peers. */
+  readonly gatherMissing: number;
+  /** Listed messages given up because a download would finish after downloadTimeoutS, messages. */
+  readonly gatherTimedOut: number;
+}
+
+/** The validator's peer list across rounds. MUTATED by `listFor` and `recordRound`. */
+export class PeerListPublisher {
+  #list: PeerList | null = null;
+  #publishedRound = 0;
+  #weights: ReadonlyMap<number, number> | null = null;
+
+  constructor(readonly config: GatherConfig & { readonly peers: number }) {}
+
+  /** The list in force at `round`, republished first when `refreshEvery` windows have passed. */
+  listFor(round: number, registered: readonly number[]): PeerList {
+    if (this.#list === null || round - this.#publishedRound >= this.config.refreshEvery) {
+      this.#list = publishPeerList({ weights: this.#weights, registered, gatherCount: this.config.peers, reserveCount: this.config.reserves });
+      this.#publishedRound = round;
+    }
+    return this.#list;
+  }
+
+  /** Keeps a finalised round's weights (Gauntlet's, else 1 per contributor) for the next list. */
+  recordRound(status: 'finalised' | 'skipped', contributors: readonly number[], weights: ReadonlyMap<number, number> | null): void {
+    if (status !== 'finalised') return;
+    this.#weights = weights ?? new Map(contributors.map((uid) => [uid, 1]));
+  }
+}
+
+/** What one syncing peer downloads in a gather. */
+interface PeerDownload {
+  readonly bytes: number; // real bytes
+  readonly seconds: number; // sim seconds
+}
+
+/** One round's gather: the selection hook, then each syncing peer's download. */
+export class RoundGather {
+  readonly list: PeerList;
+  #inbox: RoundInbox | null = null;
+  #result: GatherResult | null = null;
+  #timedOut = 0;
+  #missing = 0;
+  #downloads = new Map<number, PeerDownload>();
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly opened: OpenedRound,
+    publisher: PeerListPublisher,
+  ) {
+    this.list = publisher.listFor(opened.round, ctx.population.peers.map((p) => p.uid));
+  }
+
+  /** Hands over the closed window's inbox (who uploaded, who crashed); before the round closes. */
+  receive(inbox: RoundInbox): void {
+    this.#inbox = inbox;
+  }
+
+  /** The selection hook: the uids gathered from the on-time messages (see the file header). */
+  readonly select = (onTime: readonly Submission[]): readonly number[] => {
+    const inbox = this.#inbox;
+    assertInvariant(inbox !== null, 'RoundGather.select before receive(inbox)');
+    const bytesOf = new Map(onTime.map((s) => [s.peerUid, s.bytes]));
+    const syncing = this.opened.participants.filter((p) => !inbox.crashFraction.has(p.peer.uid));
+    const available = new Map<number, GatherAvailability>();
+    const statusOf = (uid: number): GatherAvailability => (bytesOf.has(uid) ? 'ok' : inbox.sent.has(uid) ? 'late' : 'missing');
+    for (const uid of this.list.primaries) available.set(uid, statusOf(uid));
+    const phase1 = this.#phase(this.list.primaries.filter((u) => available.get(u) === 'ok'), bytesOf, syncing);
+    for (const uid of phase1.timedOut) available.set(uid, 'timed-out');
+    const failedPrimaries = this.list.primaries.filter((u) => available.get(u) !== 'ok').length;
+    const tried = this.list.reserves.slice(0, failedPrimaries);
+    for (const uid of tried) available.set(uid, statusOf(uid));
+    const phase2 = tried.length === 0 ? null : this.#phase(tried.filter((u) => available.get(u) === 'ok'), bytesOf, syncing);
+    for (const uid of phase2?.timedOut ?? []) available.set(uid, 'timed-out');
+    for (const p of syncing) {
+      const a = phase1.perPeer.get(p.peer.uid)!;
+      const b = phase2?.perPeer.get(p.peer.uid) ?? { bytes: 0, seconds: 0 };
+      this.#downloads.set(p.peer.uid, { bytes: a.bytes + b.bytes, seconds: a.seconds + b.seconds });
+    }
+    this.#result = gatherFromList(this.list, available);
+    this.#timedOut = phase1.timedOut.length + (phase2?.timedOut.length ?? 0);
+    this.#missing = this.#result.failed.filter((f) => f.reason === 'missing' || f.reason === 'late').length;
+    return this.#result.used;
+  };
+
+  /** Real bytes a syncing peer downloaded (0 for a peer that did not sync). */
+  bytesOf(uid: number): number {
+    return this.#downloads.get(uid)?.bytes ?? 0;
+  }
+
+  /** A syncing peer's gather time, sim seconds. */
+  secondsOf(uid: number): number {
+    return this.#downloads.get(uid)?.seconds ?? 0;
+  }
+
+  /** The row's gather columns (after close). */
+  rowFigures(): GatherRowFigures {
+    const r = this.#result;
+    assertInvariant(r !== null, 'RoundGather.rowFigures before the round closed');
+    return { gatherListed: this.list.primaries.length, gathered: r.used.length, gatherFellBack: r.fellBack.length, gatherMissing: this.#missing, gatherTimedOut: this.#timedOut };
+  }
+
+  /**
+   * One gather phase: `uids`' messages streamed in that order over each syncing peer's downlink
+   * (its own message skipped). Returns the uids given up (timed out on any peer) and each peer's
+   * received bytes and phase time.
+   */
+  #phase(uids: readonly number[], bytesOf: ReadonlyMap<number, number>, syncing: readonly Participant[]): { timedOut: number[]; perPeer: Map<number, PeerDownload> } {
+    const { store } = this.ctx;
+    const timeoutS = this.ctx.cfg.gather!.downloadTimeoutS;
+    const givenUp = new Set<number>();
+    const perPeer = new Map<number, PeerDownload>();
+    for (const p of syncing) {
+      let cumulative = 0;
+      let lastS = transferSeconds(0, p.peer.link, store, 'download'); // the list request itself
+      let gaveUp = false;
+      for (const uid of uids) {
+        if (uid === p.peer.uid) continue;
+        // Arrivals only grow along the stream: once one is past the timeout, so is every later one.
+        if (gaveUp) {
+          givenUp.add(uid);
+          continue;
+        }
+        const next = cumulative + bytesOf.get(uid)!;
+        const arrivesS = transferSeconds(next, p.peer.link, store, 'download');
+        if (arrivesS > timeoutS) {
+          givenUp.add(uid);
+          gaveUp = true;
+          continue;
+        }
+        cumulative = next;
+        lastS = arrivesS;
+      }
+      perPeer.set(p.peer.uid, { bytes: cumulative, seconds: gaveUp ? timeoutS : lastS });
+    }
+    return { timedOut: uids.filter((u) => givenUp.has(u)), perPeer };
+  }
+}

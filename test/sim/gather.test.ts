@@ -1,0 +1,120 @@
+/**
+ * The gather step of a SparseLoCo round (sim/round-gather.ts, config `gather`): the section is
+ * validated and absent by default; G ≥ P reproduces the all-gather row for row; gather-G downloads
+ * only the listed messages, falls back to reserves, and gives up downloads past the timeout,
+ * leaving those messages out of the aggregate.
+ */
+import { expect } from 'chai';
+import { resolveSimConfig } from '../../sim/config.ts';
+import type { SimConfigInput } from '../../sim/config.ts';
+import { runSimulation } from '../../sim/run.ts';
+import type { SimRoundRow } from '../../sim/metrics.ts';
+import { GATHER_DEFAULTS, TEMPLAR_GATHER } from '../../sim/round-gather-config.ts';
+import { PeerListPublisher } from '../../sim/round-gather.ts';
+import { configError, FIXED_NET, messageBytes } from './helpers.ts';
+
+const GATHER_COLUMNS = ['gatherListed', 'gathered', 'gatherFellBack', 'gatherMissing', 'gatherTimedOut'] as const;
+
+function config(overrides: Partial<SimConfigInput> = {}): SimConfigInput {
+  return {
+    seed: 7, peers: 10, rounds: 6, innerSteps: 2, windowS: 30, optim: { method: 'sparseloco' }, net: FIXED_NET,
+    churn: { availability: { kind: 'bernoulli', dropout: 0.3 } }, ...overrides,
+  };
+}
+
+function withoutGather(rows: readonly SimRoundRow[]): Record<string, unknown>[] {
+  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !(GATHER_COLUMNS as readonly string[]).includes(k))));
+}
+
+describe('sim/round-gather', () => {
+  it('the gather section is absent from a default resolved config and rows carry no gather columns', () => {
+    expect(Object.keys(resolveSimConfig(config()))).to.not.include('gather');
+    const row = runSimulation(config({ rounds: 1 })).rows[0]!;
+    for (const c of GATHER_COLUMNS) expect(row).to.not.have.property(c);
+  });
+
+  it('fills defaults (the all-gather, templar values for the rest) and names a bad key', () => {
+    expect(resolveSimConfig(config({ gather: {} })).gather).to.deep.equal(GATHER_DEFAULTS);
+    expect(TEMPLAR_GATHER).to.deep.equal({ peers: 20, reserves: 10, refreshEvery: 2, downloadTimeoutS: 90 });
+    expect(resolveSimConfig(config({ gather: { peers: 4 } })).gather).to.deep.equal({ ...TEMPLAR_GATHER, peers: 4 });
+    expect(configError(() => resolveSimConfig(config({ gather: { peers: 0 } }))).key).to.equal('gather.peers');
+    expect(configError(() => resolveSimConfig(config({ gather: { peers: 'some' as never } }))).key).to.equal('gather.peers');
+    expect(configError(() => resolveSimConfig(config({ gather: { reserves: 1.5 } }))).key).to.equal('gather.reserves');
+    expect(configError(() => resolveSimConfig(config({ gather: { refreshEvery: 0 } }))).key).to.equal('gather.refreshEvery');
+    expect(configError(() => resolveSimConfig(config({ gather: { downloadTimeoutS: 0 } }))).key).to.equal('gather.downloadTimeoutS');
+    expect(configError(() => resolveSimConfig(config({ gather: { peer: 3 } as never }))).key).to.equal('gather.peer');
+    expect(configError(() => resolveSimConfig(config({ optim: { method: 'diloco' }, gather: { peers: 3 } }))).key).to.equal('gather.peers');
+  });
+
+  it('the validator republishes every refreshEvery windows from the last finalised round (registration order first)', () => {
+    const pub = new PeerListPublisher({ ...TEMPLAR_GATHER, peers: 2, reserves: 1, refreshEvery: 2 });
+    const registered = [0, 1, 2, 3, 4];
+    expect(pub.listFor(0, registered)).to.deep.equal({ primaries: [0, 1], reserves: [2] });
+    pub.recordRound('finalised', [3, 4], null); // contributors weigh 1 each
+    expect(pub.listFor(1, registered), 'not due before 2 windows').to.deep.equal({ primaries: [0, 1], reserves: [2] });
+    expect(pub.listFor(2, registered)).to.deep.equal({ primaries: [3, 4], reserves: [0] });
+    pub.recordRound('finalised', [0, 1], new Map([[2, 0.7], [1, 0.2], [0, 0.1]])); // Gauntlet's weights win over contributions
+    pub.recordRound('skipped', [], null); // a skipped round leaves the weights as they were
+    expect(pub.listFor(4, registered)).to.deep.equal({ primaries: [2, 1], reserves: [0] });
+  });
+
+  it("gather 'all' adds the columns (listed = gathered = on time) and changes nothing else", () => {
+    const plain = runSimulation(config()).rows;
+    const all = runSimulation(config({ gather: { peers: 'all' } })).rows;
+    expect(withoutGather(all)).to.deep.equal(withoutGather(plain));
+    for (const r of all) {
+      expect([r.gatherListed, r.gathered, r.gatherFellBack, r.gatherMissing, r.gatherTimedOut]).to.deep.equal([r.onTime, r.onTime, 0, 0, 0]);
+    }
+  });
+
+  it('G ≥ number of peers (no timeout hit) gives rows identical to the all-gather, 30% dropout', () => {
+    const all = runSimulation(config({ gather: { peers: 'all' } })).rows;
+    const big = runSimulation(config({ gather: { peers: 12, reserves: 0, downloadTimeoutS: 1e9 } })).rows;
+    const listedApart = (rows: readonly SimRoundRow[]) => rows.map(({ gatherListed: _l, gatherMissing: _m, ...rest }) => rest);
+    expect(listedApart(big)).to.deep.equal(listedApart(all));
+    // Every registered peer is listed; the absent ones are the missing.
+    for (const r of big) {
+      expect(r.gatherListed).to.equal(10);
+      expect(r.gatherMissing).to.equal(10 - r.onTime);
+    }
+    expect(big.some((r) => r.onTime < 10), 'dropout reached').to.equal(true);
+  });
+
+  it('gather-G downloads only the gathered messages, and reserves fill in for missing primaries', () => {
+    const bytes = messageBytes();
+    const rows = runSimulation(config({ rounds: 8, gather: { peers: 4, reserves: 3 } })).rows;
+    let fellBack = 0;
+    for (const r of rows) {
+      expect(r.gatherListed).to.equal(4);
+      expect(r.gathered!).to.be.at.most(4);
+      if (r.status === 'finalised') {
+        expect(r.contributors).to.equal(r.gathered);
+        // Each syncing peer downloads the gathered messages but its own: at most gathered × bytes each.
+        const syncing = r.activePeers - r.crashed;
+        expect(r.bytesDownTotal - r.catchUpBytes).to.be.at.most(syncing * r.gathered! * bytes);
+        expect(r.bytesDownTotal - r.catchUpBytes).to.be.at.least(syncing * (r.gathered! - 1) * bytes);
+      }
+      fellBack += r.gatherFellBack!;
+    }
+    expect(fellBack, 'a reserve filled in somewhere').to.be.greaterThan(0);
+  });
+
+  it('a download past the timeout is given up and its message left out of the aggregate', () => {
+    const bytes = messageBytes();
+    // 100 Mbit/s down, 55 ms latency: 2 messages take ≈ 0.055 + 2·bytes·8/1e8 s; allow exactly one and a half.
+    const oneS = 0.055 + (bytes * 8) / 100e6;
+    const timeoutS = 0.055 + (1.5 * bytes * 8) / 100e6;
+    const rows = runSimulation(config({ churn: { availability: { kind: 'always' } }, rounds: 2, gather: { peers: 3, reserves: 0, downloadTimeoutS: timeoutS } })).rows;
+    for (const r of rows) {
+      // Each peer streams the listed messages but its own in list order [0, 1, 2]; the second arrives
+      // past the timeout: peers 0 and 1 give up 2, peers 2…9 give up 1 — so 1 and 2 are out for everyone.
+      expect(r.gatherTimedOut).to.equal(2);
+      expect(r.gathered).to.equal(1);
+      expect(r.contributors).to.equal(1);
+      // Each of the 10 peers received exactly its first message in full (peer 0's is message 1, not used).
+      expect(r.bytesDownTotal).to.equal(10 * bytes);
+      expect(r.syncTimeS).to.be.closeTo(timeoutS, 1e-9);
+      expect(r.syncTimeS).to.be.greaterThan(oneS);
+    }
+  });
+});
