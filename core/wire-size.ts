@@ -1,6 +1,6 @@
 /**
  * Exact wire sizes computed from a layout alone, without building or encoding a message: the
- * SparseLoCo codec (codec.ts) for SparseLoCo and DeMo, and the dense codec (dense-codec.ts) for
+ * SparseLoCo codec (codec.ts, whose framing rules it calls) for SparseLoCo and DeMo, and the dense codec (dense-codec.ts) for
  * DDP and DiLoCo. Each figure equals, byte for byte, the length the real encoder writes
  * (property-tested in test/core/wire-size.test.ts), so a 72B or 1T layout can be costed without
  * allocating it: the walk is one closed-form step per tensor (chunks × per-chunk bytes).
@@ -22,12 +22,10 @@ import { DENSE_HEADER_BYTES, denseElementBytes } from './baselines/dense-codec.t
 import type { DenseDtype } from './baselines/dense-codec.ts';
 import { assertTopKFitsChunks, effectiveTopK, resolveSparseLocoConfig } from './sparseloco/config.ts';
 import type { IndexCoding, QuantBits, SparseLocoConfig } from './sparseloco/config.ts';
+import { HEADER_BYTES, TENSOR_HEADER_BYTES, packed12IndexBytes, quantParamBytes, valueSectionBytes } from './sparseloco/codec.ts';
 import type { CompressedUpdate } from './sparseloco/message.ts';
 import { chooseRiceParameter, MAX_RICE_PARAM, RICE_PARAM_BITS, riceChunkBits } from './sparseloco/rice.ts';
 
-/** codec.ts: message header, and per-tensor kEff u32 + indexBytes u32. */
-const MESSAGE_HEADER_BYTES = 16;
-const TENSOR_HEADER_BYTES = 8;
 /** Largest value a u32 wire field holds (indexBytes, dense element count). */
 const U32_MAX = 0xffffffff;
 
@@ -76,7 +74,6 @@ export function encodedBytes(layout: ParamLayout, config: SparseLocoWireConfig =
 /** The SparseLoCo codec's size for `kEff = effectiveTopK(topK, ·)` in every tensor (SparseLoCo and DeMo). */
 function sparseMessageBytes(layout: ParamLayout, topK: number, bits: QuantBits | null, coding: IndexCoding, rice?: RiceIndexStats): WireSize {
   if (rice !== undefined) checkRiceStats(layout, coding, rice);
-  const quantPerTensor = bits === null ? 0 : 4 * (2 + (1 << bits)); // mean, scale, lut[2^bits] (f32 each)
   let indexBytes = 0;
   let valueBytes = 0;
   let valuesSent = 0;
@@ -86,18 +83,18 @@ function sparseMessageBytes(layout: ParamLayout, topK: number, bits: QuantBits |
     const k = effectiveTopK(topK, chunkLen);
     const n = numChunks * k;
     let tensorIndexBytes: number;
-    if (coding === 'packed12') tensorIndexBytes = 3 * Math.ceil(n / 2);
+    if (coding === 'packed12') tensorIndexBytes = packed12IndexBytes(n);
     else if (rice !== undefined) tensorIndexBytes = Math.ceil(rice.tensorBits[ti]! / 8);
     else tensorIndexBytes = Math.ceil((numChunks * expectedRiceChunkBits(chunkLen, k)) / 8);
     if (tensorIndexBytes > U32_MAX) {
       throw new ConfigError(`tensor "${t.name}" index section`, tensorIndexBytes, `bytes must fit the codec's u32 indexBytes field (≤ ${U32_MAX})`);
     }
     indexBytes += tensorIndexBytes;
-    valueBytes += bits === null ? 4 * n : Math.ceil((n * bits) / 8);
+    valueBytes += valueSectionBytes(bits, n);
     valuesSent += n;
   }
-  const headerBytes = MESSAGE_HEADER_BYTES + TENSOR_HEADER_BYTES * layout.tensors.length;
-  const quantBytes = quantPerTensor * layout.tensors.length;
+  const headerBytes = HEADER_BYTES + TENSOR_HEADER_BYTES * layout.tensors.length;
+  const quantBytes = quantParamBytes(bits) * layout.tensors.length;
   return {
     bytes: headerBytes + quantBytes + indexBytes + valueBytes,
     exact: coding === 'packed12' || rice !== undefined,

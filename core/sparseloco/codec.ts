@@ -102,8 +102,10 @@ function where(tensor: string | undefined, chunk: number | undefined): string {
 /** Wire format version written by {@link encodeUpdate}; the decoder accepts only this one. */
 export const CODEC_VERSION = 1;
 const MAGIC = [0x53, 0x4c, 0x43, 0x4f]; // "SLCO"
-const HEADER_BYTES = 16;
-const TENSOR_HEADER_BYTES = 8;
+/** Message header: magic, version, index coding, quant bits, flags, layout id, tensor count. */
+export const HEADER_BYTES = 16;
+/** Per-tensor header: kEff u32 + indexBytes u32. */
+export const TENSOR_HEADER_BYTES = 8;
 const INDEX_CODINGS: readonly IndexCoding[] = ['packed12', 'rice'];
 /** Within-chunk index sort key = index · 2^12 + position in chunk (both < 4096). */
 const KEY_SHIFT = 12;
@@ -241,12 +243,19 @@ function maxChunkLen(layout: ParamLayout): number {
   return max;
 }
 
-function quantParamBytes(bits: QuantBits | null): number {
+/** A tensor's quantisation parameters on the wire: mean, scale and lut[2^bits], f32 each; none for raw fp32 values. */
+export function quantParamBytes(bits: QuantBits | null): number {
   return bits === null ? 0 : 4 * (2 + (1 << bits));
 }
 
-function valueSectionBytes(bits: QuantBits | null, n: number): number {
+/** A tensor's value section for `n` values: `bits`-bit codes packed to bytes, or raw fp32. */
+export function valueSectionBytes(bits: QuantBits | null, n: number): number {
   return bits === null ? 4 * n : Math.ceil((n * bits) / 8);
+}
+
+/** A tensor's packed12 index section for `n` indices: two 12-bit indices per 3 bytes. */
+export function packed12IndexBytes(n: number): number {
+  return 3 * Math.ceil(n / 2);
 }
 
 /**
@@ -341,7 +350,7 @@ function checkQuantParams(q: QuantParams, bits: QuantBits, name: string, encodin
 
 function planPacked12(t: CompressedTensor, bits: QuantBits | null): TensorPlan {
   const n = t.indices.length;
-  return { indices: t.indices, perm: null, riceParams: null, indexBytes: 3 * Math.ceil(n / 2), valueBytes: valueSectionBytes(bits, n) };
+  return { indices: t.indices, perm: null, riceParams: null, indexBytes: packed12IndexBytes(n), valueBytes: valueSectionBytes(bits, n) };
 }
 
 /** Sorts unsorted chunks (with the permutation for codes/values), picks p per chunk, sizes the stream. */
@@ -478,8 +487,8 @@ export function decodeUpdate(bytes: Uint8Array, layout: ParamLayout): Compressed
       pos += quantParamBytes(bits);
     }
 
-    if (header.indexCoding === 'packed12' && indexBytes !== 3 * Math.ceil(n / 2)) {
-      throw new CodecError('bad-length', `packed12 index section is ${indexBytes} bytes, ${n} indices need ${3 * Math.ceil(n / 2)}`, name);
+    if (header.indexCoding === 'packed12' && indexBytes !== packed12IndexBytes(n)) {
+      throw new CodecError('bad-length', `packed12 index section is ${indexBytes} bytes, ${n} indices need ${packed12IndexBytes(n)}`, name);
     }
     const valueBytes = valueSectionBytes(bits, n);
     // Both sections must be present before anything of size N is allocated.
