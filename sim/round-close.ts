@@ -31,7 +31,7 @@ export interface RoundTally {
 export type DefenceRowFigures = Pick<RoundFigures, 'rejected' | 'rejectedReasons' | 'attackersSelected' | 'rewardShareAttackers' | 'nanOccurred'>;
 
 /** The gather columns of a round-cadence row (sim/round-gather.ts). */
-export type GatherRowColumns = Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut'>;
+export type GatherRowColumns = Required<Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut'>>;
 
 /**
  * Posts round `round`'s result on the chain mirror, with the FNV-1a of the params after the

@@ -35,23 +35,10 @@ import type { GatherAvailability, GatherResult, PeerList, Submission } from '../
 import { assertInvariant } from '../core/errors.ts';
 import type { SimContext } from './context.ts';
 import { transferSeconds } from './network.ts';
+import type { GatherRowColumns } from './round-close.ts';
 import type { GatherConfig } from './round-gather-config.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
 import type { RoundInbox } from './round-uploads.ts';
-
-/** The gather columns of a round-cadence row (present only when the config has a gather section). */
-export interface GatherRowFigures {
-  /** Primaries on the list in force this round (all-gather: the on-time messages), peers. */
-  readonly gatherListed: number;
-  /** Messages that entered the aggregate's input (downloaded by every syncing peer), messages. */
-  readonly gathered: number;
-  /** Reserves whose message filled in for a failed primary, messages. */
-  readonly gatherFellBack: number;
-  /** Listed peers tried whose message was not in the store on time (missing or late), peers. */
-  readonly gatherMissing: number;
-  /** Listed messages given up because a download would finish after downloadTimeoutS, messages. */
-  readonly gatherTimedOut: number;
-}
 
 /** The validator's peer list across rounds. MUTATED by `listFor` and `recordRound`. */
 export class PeerListPublisher {
@@ -143,7 +130,7 @@ export class RoundGather {
   }
 
   /** The row's gather columns (after close). */
-  rowFigures(): GatherRowFigures {
+  rowFigures(): GatherRowColumns {
     const r = this.#result;
     assertInvariant(r !== null, 'RoundGather.rowFigures before the round closed');
     return { gatherListed: this.list.primaries.length, gathered: r.used.length, gatherFellBack: r.fellBack.length, gatherMissing: this.#missing, gatherTimedOut: this.#timedOut };
