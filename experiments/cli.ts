@@ -32,7 +32,7 @@ import { writeResults } from './results.ts';
 import { runClusterTasks } from '../cluster/tasks.ts';
 import type { ClusterTasksOptions } from '../cluster/tasks.ts';
 import { planRuns, runTasks, metricRows, ranOn } from './runner.ts';
-import type { RunTask } from './runner.ts';
+import type { ProgressEvent, RunTask } from './runner.ts';
 import { parseRedisUrl } from './queue/redis-url.ts';
 import type { RedisLocation } from './queue/redis-url.ts';
 import { runQueueTasks } from './queue/submit.ts';
@@ -194,25 +194,21 @@ export async function main(argv: string[]): Promise<void> {
   const dashboard = command.dashboardPort === null ? null : await openLiveDashboard({ experiment: exp, backend: command.backend, tasks, outDir, port: command.dashboardPort });
   if (dashboard !== null) console.error(`dashboard: ${dashboard.server.url}`);
   const progress = createProgress(tasks);
+  // Every executor reports each finished round here: the progress bar and the live page.
+  const onProgress = (event: ProgressEvent): void => {
+    progress.update(event);
+    dashboard?.onProgress(event);
+  };
   const outcomes = await (command.backend === 'cluster'
     ? runClusterTasks(tasks, {
       outDir,
       ...command.cluster,
-      onRow: (task, row) => {
-        progress.update({ task, row });
-        dashboard?.onProgress({ task, row });
-      },
+      onRow: (task, row) => onProgress({ task, row }),
       ...(dashboard === null ? {} : { onEvent: dashboard.onClusterEvent }),
     })
     : command.queue !== null
-      ? runQueueTasks(tasks, { location: command.queue, experiment: exp.id, log: (line) => console.error(line) }, (e) => {
-        progress.update(e);
-        dashboard?.onProgress(e);
-      })
-      : runTasks(tasks, command.jobs, (e) => {
-        progress.update(e);
-        dashboard?.onProgress(e);
-      })).catch(async (error: unknown) => {
+      ? runQueueTasks(tasks, { location: command.queue, experiment: exp.id, log: (line) => console.error(line) }, onProgress)
+      : runTasks(tasks, command.jobs, onProgress)).catch(async (error: unknown) => {
     dashboard?.fail(error);
     await dashboard?.server.close();
     throw error;
