@@ -77,6 +77,8 @@ export async function collectRows(store: ObjectStore, plan: ClusterPlan, started
       catchUpBytes,
       cumulativeBytes,
       syncTimeS: peers.reduce((a, r) => Math.max(a, r.syncS), 0),
+      // Measured: the reporting peers' mean training wall time over the round's wall time.
+      computeUtilisation: peers.length === 0 || !(roundWallS > 0) ? null : Math.min(1, mean((r) => r.trainS) / roundWallS),
       // Not measured on real hardware: NaN here, null in metrics.jsonl; summaries leave energy out.
       energyKWh: Number.NaN,
       co2eKg: Number.NaN,

@@ -39,6 +39,12 @@ export interface SimRoundRow {
   readonly cumulativeBytes: number;
   /** Slowest peer's sync download (inner-step methods: the slowest transfer of each step, summed), sim seconds. */
   readonly syncTimeS: number;
+  /**
+   * Compute utilisation: the participants' mean training time (H × step time; 0 for one that did
+   * not train) over the round's length (simTimeS − windowStartS), in [0, 1]; null when nobody
+   * was present or the round took no time. The paper's "94.5% compute utilisation" is this figure.
+   */
+  readonly computeUtilisation: number | null;
   /** Energy drawn by the present peers this round, kWh. */
   readonly energyKWh: number;
   /** Emissions of that energy at each peer's grid intensity, kg CO2e. */

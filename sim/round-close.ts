@@ -74,6 +74,7 @@ export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTal
       bytesDownTotal: tally.bytesDown + opened.catchUpBytes,
       catchUpBytes: opened.catchUpBytes,
       syncTimeS: tally.syncTimeS,
+      computeUtilisation: computeUtilisation(usage, ctx.env.now - opened.window.startS),
       globalStep: ctx.progress.globalStep,
       status: tally.status,
       ...defence,
@@ -81,4 +82,13 @@ export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTal
     },
     energy,
   };
+}
+
+/** Mean of the participants' compute seconds over the round's length (see SimRoundRow.computeUtilisation). */
+export function computeUtilisation(usage: readonly PeerRoundUsage[], roundS: number): number | null {
+  if (usage.length === 0 || !(roundS > 0)) return null;
+  let computeS = 0;
+  // A peer whose training runs past the round's end (its upload late) was busy the whole round.
+  for (const u of usage) computeS += Math.min(u.computeS, roundS);
+  return computeS / usage.length / roundS;
 }

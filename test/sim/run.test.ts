@@ -182,6 +182,20 @@ describe('sim/config: resolveSimConfig', () => {
     expect(crashing.rows[0]!.simTimeS).to.be.at.least(60);
   });
 
+  it('computeUtilisation is the mean compute time over the round length', () => {
+    // Fixed 1 s steps, H = 5, a 10 s window the uploads beat: every round is 5 s of compute in 10 s.
+    const fixedWindow = runSimulation(config({ rounds: 3, stepTimeS: { kind: 'fixed', value: 1 }, net: FIXED_NET }));
+    for (const r of fixedWindow.rows) expect(r.computeUtilisation).to.be.closeTo(5 / (r.simTimeS - r.windowStartS), 1e-12);
+    // The sync download after the window end lengthens the round a little past 10 s.
+    for (const r of fixedWindow.rows) expect(r.computeUtilisation).to.be.within(0.45, 0.5).and.not.equal(0.5);
+    // Closing when complete, the round lasts compute + upload + sync: utilisation is above a half, below 1.
+    const early = runSimulation(config({ rounds: 3, stepTimeS: { kind: 'fixed', value: 1 }, net: FIXED_NET, closeWhenComplete: true }));
+    for (const r of early.rows) expect(r.computeUtilisation).to.be.within(0.5, 1).and.not.equal(1);
+    // Steps longer than the window: everyone is busy the whole round.
+    const slow = runSimulation(config({ rounds: 2, stepTimeS: { kind: 'fixed', value: 5 }, net: FIXED_NET }));
+    expect(slow.rows.map((r) => r.computeUtilisation)).to.deep.equal([1, 1]);
+  });
+
   it('rejects an unknown method option, naming it', () => {
     expect(() => resolveSimConfig(config({ optim: { method: 'sparseloco', topk: 8 } as never }))).to.throw(ConfigError, /optim.topk \(8\) is not an option of sparseloco/);
     expect(() => resolveSimConfig(config({ optim: { method: 'sparseloco', topK: -1 } }))).to.throw(ConfigError, /topK/);
