@@ -22,6 +22,7 @@ import { overridesPerArm } from './arm-overrides.ts';
 import { resolveFileInputs } from './inputs.ts';
 import { applyOverrides } from './overrides.ts';
 import type { Overrides } from './overrides.ts';
+import type { Figure } from './plots.ts';
 import type { MetricRow } from './runner.ts';
 
 /** Values attached to every metric row of an arm, for grouping and sweep axes (e.g. uplink Mbit/s). */
@@ -52,6 +53,8 @@ export interface ExperimentDefinition {
   readonly targetLoss?: number;
   /** Extra Markdown tables built from the rows (pure), written after the summary table. */
   readonly tables?: readonly ExperimentTable[];
+  /** Extra figures built from the rows (pure), rendered after the standard ones. */
+  readonly figures?: (rows: readonly MetricRow[]) => readonly Figure[];
 }
 
 /** A Markdown table an experiment adds to its summary (e.g. the byzantine defence × attack grid). */

@@ -176,6 +176,56 @@ export function timeToTargetVs(rows: readonly MetricRow[], label: string, xTitle
   };
 }
 
+/** What {@link roundMeanVs} plots: a per-round row figure, averaged over rounds then seeds. */
+export interface RoundMeanAxis {
+  readonly name: string;
+  /** y of one row (null: the row is left out, e.g. a round nobody was present in). */
+  readonly y: (row: MetricRow) => number | null;
+  readonly yTitle: string;
+  readonly logY?: boolean;
+}
+
+/**
+ * A per-round figure against a numeric arm label (log x), one line per `color` label: the mean over
+ * each run's rounds, then the mean over seeds, with a band from the lowest to the highest seed.
+ */
+export function roundMeanVs(rows: readonly MetricRow[], label: string, xTitle: string, color: string, axis: RoundMeanAxis): Figure {
+  const perRun = new Map<string, { x: number; group: string; sum: number; n: number }>();
+  for (const r of rows) {
+    const y = axis.y(r);
+    if (y === null || !Number.isFinite(y)) continue;
+    const key = `${r.arm}\u0000${r.seed}`;
+    const run = perRun.get(key) ?? { x: Number((r as Record<string, unknown>)[label]), group: String((r as Record<string, unknown>)[color] ?? r.arm), sum: 0, n: 0 };
+    run.sum += y;
+    run.n++;
+    perRun.set(key, run);
+  }
+  const values = [...perRun.values()].map((v) => ({ x: v.x, group: v.group, y: v.sum / v.n }));
+  const title = `${axis.yTitle} vs ${xTitle}`;
+  const yScale = axis.logY ? { type: 'log' as const } : { zero: true };
+  return {
+    name: axis.name,
+    title,
+    spec: {
+      $schema: SCHEMA,
+      title,
+      width: 520,
+      height: 300,
+      data: { values },
+      transform: [{ aggregate: [{ op: 'mean', field: 'y', as: 'y' }, { op: 'min', field: 'y', as: 'lo' }, { op: 'max', field: 'y', as: 'hi' }], groupby: ['x', 'group'] }],
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { type: 'log' } },
+        color: { field: 'group', type: 'nominal', title: color, sort: null },
+      },
+      layer: [
+        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: axis.yTitle, scale: yScale }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { y: { field: 'y', type: 'quantitative', title: axis.yTitle, scale: yScale } } },
+      ],
+      config: CONFIG,
+    } as TopLevelSpec,
+  };
+}
+
 export interface SweepAxis {
   /** Numeric arm label swept (present in every row of the arm). */
   readonly label: string;

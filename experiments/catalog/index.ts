@@ -11,8 +11,9 @@ import energy from './energy.ts';
 import fidelity from './fidelity.ts';
 import gather from './gather.ts';
 import heterogeneity from './heterogeneity.ts';
+import peerScaling from './peer-scaling.ts';
 import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs, gather].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs, gather, peerScaling].map((e) => [e.id, e]),
 );

@@ -23,8 +23,26 @@ describe('experiments', () => {
       // Every figure builds from these rows (a sweep figure where the experiment has one).
       const expected = 4 + (SWEEPS.has(exp.id) ? 1 : 0) + (SWEEPS.has(exp.id) && exp.targetLoss !== undefined ? 1 : 0);
       expect(standardFigures(rows, SWEEPS.get(exp.id), exp.targetLoss).length).to.equal(expected);
+      // An experiment's own figures hold one point per arm (one seed here).
+      for (const fig of exp.figures?.(rows) ?? []) expect((fig.spec as { data: { values: unknown[] } }).data.values).to.have.length(exp.arms.length);
     });
   }
+
+  it('peer-scaling: all-gather bytes per peer grow with the peers, gather-20 stays flat', async function () {
+    this.timeout(120_000);
+    const exp = EXPERIMENTS.get('peer-scaling')!;
+    const { rows } = await runExperiment(exp, { seeds: [1], extra: exp.tiny });
+    const bytes = exp.figures!(rows).find((f) => f.name === 'bytes-per-peer-vs-peers')!;
+    const points = (bytes.spec as unknown as { data: { values: { x: number; group: string; y: number }[] } }).data.values;
+    const of = (group: string): number[] => points.filter((p) => p.group === group).sort((a, b) => a.x - b.x).map((p) => p.y);
+    const all = of('all-gather');
+    const g20 = of('gather-20');
+    expect(all).to.have.length(4);
+    // 20 → 10,000 peers: ≈ 500× the messages per peer for the all-gather, the same 20 (+ own upload) for gather-20.
+    expect(all[3]! / all[0]!).to.be.above(300);
+    expect(g20[3]! / g20[0]!).to.be.within(0.8, 1.25);
+    expect(all[0]).to.be.closeTo(g20[0]!, g20[0]! * 0.05); // at 20 peers the two are the same gather
+  });
 
   it('gives identical rows for the same seed, serially or on 2 worker threads', async () => {
     const exp = EXPERIMENTS.get('churn-30pct')!;
