@@ -2,7 +2,8 @@
  * The `byzantine` experiment's table, from its metric rows (pure): one row per attack × fraction,
  * one column per defence. A cell is the final held-out loss divided by the clean run's (0 %
  * attackers, no defence), "NaN" when the params ever went non-finite, and for Gauntlet also the
- * share of the run's rewards (weights) that went to attackers.
+ * share of the run's rewards (weights) that went to attackers. With several seeds a cell is the mean
+ * over seeds ± their sample standard deviation, so a gap reads against the spread.
  */
 import type { MetricRow } from '../runner.ts';
 
@@ -14,6 +15,13 @@ interface Run {
   nan: boolean;
   /** Mean over rounds with weights of the attackers' share (each round's weights sum to 1). */
   rewardShare: number | null;
+}
+
+/** Seeds per cell (the most any (attack, fraction, defence) has). */
+function seedCount(runs: readonly Run[]): number {
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(`${r.attack}\u0000${r.fraction}\u0000${r.defence}`, (counts.get(`${r.attack}\u0000${r.fraction}\u0000${r.defence}`) ?? 0) + 1);
+  return Math.max(0, ...counts.values());
 }
 
 /** Groups rows into runs (arm, seed) keyed by the `attack`, `fraction` and `defence` labels; seeds are averaged. */
@@ -41,6 +49,18 @@ function runsOf(rows: readonly MetricRow[]): Run[] {
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Sample standard deviation (n − 1); 0 for a single value. */
+function sd(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** "mean" for one value, "mean ± sd" for several (3 decimals). */
+function meanWithSpread(xs: readonly number[]): string {
+  return xs.length < 2 ? mean(xs).toFixed(3) : `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
+}
 
 /**
  * The Markdown table. `reference` names the clean baseline: a defence's name (default 'none': the
@@ -77,6 +97,7 @@ export function byzantineTable(rows: readonly MetricRow[], reference = 'none'): 
     reference === 'own'
       ? `Final held-out loss ÷ the same defence's clean loss (0 % attackers); NaN = params went non-finite.`
       : `Final held-out loss ÷ clean loss (${cleanLoss.toFixed(4)}: 0 % attackers, defence ${reference}); NaN = params went non-finite.`,
+    ...(seedCount(runs) > 1 ? ['', `Each cell: mean ± sample sd over ${seedCount(runs)} seeds (each seed's loss ÷ the clean mean).`] : []),
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
@@ -89,7 +110,10 @@ export function byzantineTable(rows: readonly MetricRow[], reference = 'none'): 
       const runsHere = list.filter((r) => r.defence === d);
       if (runsHere.length === 0) row.push('–');
       else if (runsHere.some((r) => r.nan)) row.push('NaN');
-      else row.push((mean(runsHere.map((r) => r.finalLoss)) / (reference === 'own' ? cleanOf(d) : cleanLoss)).toFixed(3));
+      else {
+        const clean = reference === 'own' ? cleanOf(d) : cleanLoss;
+        row.push(meanWithSpread(runsHere.map((r) => r.finalLoss / clean)));
+      }
     }
     const shares = list.filter((r) => r.defence === 'gauntlet' && r.rewardShare !== null).map((r) => r.rewardShare!);
     row.push(shares.length === 0 ? '–' : `${(mean(shares) * 100).toFixed(1)} %`);

@@ -1,6 +1,6 @@
 /**
  * `byzantine`: attacker fraction × attack × defence on a small SparseLoCo run (10 peers, 30 rounds,
- * H = 5, one seed), so the whole grid finishes in a few minutes on two cores. Every attack group
+ * H = 5, three seeds: a finding stands only where a gap is larger than the seed spread). Every attack group
  * is drawn from the initial peers (sim/adversaries.ts); 10 % of 10 peers is one attacker.
  *
  * Grid: a clean arm (0 %) per defence, then every (attack, fraction) for fractions 10–50 % and
@@ -12,7 +12,7 @@ import type { DefenceConfig } from '../../sim/defence.ts';
 import { defineExperiment } from '../define.ts';
 import type { ArmDefinition } from '../define.ts';
 import { byzantineTable } from './byzantine-table.ts';
-import { BASE, TINY } from './common.ts';
+import { BASE, SEEDS_3, TINY } from './common.ts';
 
 /** The attacks swept (a representative set of sim/adversaries.ts), by table name. */
 export const BYZANTINE_ATTACKS: ReadonlyArray<readonly [string, AttackConfig]> = [
@@ -69,7 +69,7 @@ export default defineExperiment({
   // adversaries and defence are in the base so arms may override them (overrides need the key).
   base: { ...BASE, peers: 10, rounds: 30, innerSteps: 5, adversaries: [], defence: { kind: 'none' } },
   arms: arms(),
-  seeds: [1],
+  seeds: [...SEEDS_3],
   tiny: { ...TINY, rounds: 1, innerSteps: 1 },
   tables: [
     { title: 'Final loss ÷ clean run without defence (NaN marks, Gauntlet: attackers\' reward share)', build: (rows) => byzantineTable(rows, 'none') },
