@@ -17,16 +17,19 @@ import type { Churn } from './churn.ts';
 import type { SimConfig } from './config.ts';
 import { Defence } from './defence.ts';
 import { Environment } from './kernel/index.ts';
-import { projectStore, resolveStoreLink } from './network.ts';
+import { projectStore, resolveBucketLink, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
 import { PeerListPublisher } from './round-gather.ts';
+import { TransferNetwork } from './transfers.ts';
 
 /** Everything a round reads or advances. */
 export interface SimContext {
   readonly cfg: SimConfig;
   readonly env: Environment;
   readonly store: StoreLink;
+  /** Times batches of transfers as flows over the peers' links, buckets and store (sim/transfers.ts). */
+  readonly transfers: TransferNetwork;
   readonly churn: Churn;
   readonly backend: TrainingBackend;
   readonly comm: Communicator;
@@ -66,11 +69,13 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
   const params = backend.initParams(root.fork('init'));
   const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
   const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale);
+  const store = projectStore(resolveStoreLink(cfg.net), byteScale);
   const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid)) : null;
   return {
     cfg,
     env: new Environment(),
-    store: projectStore(resolveStoreLink(cfg.net), byteScale),
+    store,
+    transfers: new TransferNetwork(store, resolveBucketLink(cfg.net, byteScale)),
     churn,
     backend,
     comm,

@@ -7,14 +7,20 @@
  * Units: bytes; sim seconds (`…S`); milliseconds in config (`…Ms`); Mbit/s in config (`…Mbps`,
  * 1 Mbit/s = 1e6 bits/s, so bytes/s = Mbps · 1e6 / 8).
  *
- * Transfer model (v1): one transfer between a peer and the store takes
- *   latency + bytes / bandwidth,
- * where latency = the peer's one-way path latency to (or from) the store + the store's own request
- * latency, and bandwidth is the bottleneck of the two ends: min(peer uplink, store ingress) for an
- * upload, min(store egress, peer downlink) for a download. Transfers do not share bandwidth: the
- * store's ingress/egress is a per-transfer cap, not a pool split between concurrent transfers
- * (no contention).
- *
+ * Transfer model: transfers are flows (sim/flows.ts) that share capacity max-min fairly over the
+ * resources they cross: the peer's uplink (uploads) or downlink (downloads), and the far end —
+ *   - `store.sharing: 'per-transfer'` (default, the v1 figures): the store's ingress/egress caps
+ *     each transfer and is not shared (a store that scales with its clients);
+ *   - `store.sharing: 'shared'`: the store's ingress/egress is one pool shared by every concurrent
+ *     transfer (a single bucket serving everyone);
+ *   - `buckets` set: each peer has its own bucket (SPEC.md §4; templar comms.py: a peer uploads
+ *     into its own bucket, others read it there) with its own ingress/egress, shared by every
+ *     flow into or out of it; the store stays the validator's bucket (checkpoints, aggregates).
+ * Each object pays its latency (the peer's one-way path latency + the far end's request latency)
+ * before its bytes move, so a lone transfer takes latency + bytes / min(peer link, far end), which
+ * is `transferSeconds`. A peer's concurrent flows share its link; nothing is shared across rounds
+ * (each round's transfers are solved on their own).
+
  * @example
  * const net = resolveNetworkConfig({
  *   uplinkMbps: { kind: 'fixed', value: 10 }, downlinkMbps: { kind: 'fixed', value: 100 },
@@ -66,16 +72,41 @@ export interface RegionLinkConfig {
   readonly latencyMs: readonly (readonly number[])[];
 }
 
+/** How the store's ingress/egress is shared between concurrent transfers (see the file header). */
+export type StoreSharing = 'per-transfer' | 'shared';
+
 export interface ObjectStoreConfig {
-  /** Upload capacity into the store, Mbit/s (a per-transfer cap in v1). */
+  /** Upload capacity into the store, Mbit/s (per transfer, or shared: `sharing`). */
   readonly ingressMbps: number;
-  /** Download capacity out of the store, Mbit/s (a per-transfer cap in v1). */
+  /** Download capacity out of the store, Mbit/s (per transfer, or shared: `sharing`). */
   readonly egressMbps: number;
+  /** Default 'per-transfer' (no contention at the store: the v1 model and its figures). */
+  readonly sharing?: StoreSharing;
   /** The store's own request latency added to every transfer, ms. */
   readonly latencyMs: number;
   /** The store's region: required in region mode (it picks the latency-table column), absent otherwise. */
   readonly region?: string;
 }
+
+/**
+ * Each peer's own bucket (SPEC.md §4 "each peer its own bucket"; templar: every miner's R2
+ * bucket). Capacities are shared by every concurrent flow into or out of that bucket.
+ */
+export interface BucketConfig {
+  /** Upload capacity into one bucket, Mbit/s; default {@link BUCKET_DEFAULTS}. */
+  readonly ingressMbps?: number;
+  /** Download capacity out of one bucket, shared by all its readers, Mbit/s; default {@link BUCKET_DEFAULTS}. */
+  readonly egressMbps?: number;
+  /** The bucket's request latency added to every object, ms; default {@link BUCKET_DEFAULTS}. */
+  readonly latencyMs?: number;
+}
+
+/**
+ * Bucket defaults. ASSUMPTIONS, not measurements: Cloudflare R2 (templar's store) publishes no
+ * per-bucket bandwidth cap, so 10 Gbit/s each way stands for one bucket's share of a well-provisioned
+ * object store, and 20 ms for a GET's time to first byte. Set them per experiment.
+ */
+export const BUCKET_DEFAULTS: Required<BucketConfig> = Object.freeze({ ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 20 });
 
 /**
  * Lossy transfers: each attempt is lost independently with `probability`. A lost attempt is noticed
@@ -98,6 +129,8 @@ export interface LossConfig {
 
 export type NetworkConfig = (PerPeerLinkConfig | RegionLinkConfig) & {
   readonly store: ObjectStoreConfig;
+  /** Absent (default): every message goes through the store. Set: each peer its own bucket. */
+  readonly buckets?: BucketConfig;
   readonly loss?: LossConfig;
 };
 
@@ -117,6 +150,16 @@ export interface PeerLink {
 /** The object store's end of every transfer, in simulator units. */
 export interface StoreLink {
   readonly region: string | null;
+  readonly ingressBytesPerS: number;
+  readonly egressBytesPerS: number;
+  /** Request latency, sim seconds. */
+  readonly latencyS: number;
+  /** Whether ingress/egress caps each transfer or is one pool (absent: 'per-transfer'). */
+  readonly sharing?: StoreSharing;
+}
+
+/** One peer's bucket in simulator units (every bucket alike). */
+export interface BucketLink {
   readonly ingressBytesPerS: number;
   readonly egressBytesPerS: number;
   /** Request latency, sim seconds. */
@@ -186,6 +229,19 @@ export function resolveNetworkConfig(cfg: NetworkConfig, key = 'net'): NetworkCo
   positiveFinite(`${key}.store.ingressMbps`, store.ingressMbps);
   positiveFinite(`${key}.store.egressMbps`, store.egressMbps);
   nonNegativeFinite(`${key}.store.latencyMs`, store.latencyMs);
+  if (store.sharing !== undefined && store.sharing !== 'per-transfer' && store.sharing !== 'shared') {
+    throw new ConfigError(`${key}.store.sharing`, store.sharing, "must be 'per-transfer' or 'shared'");
+  }
+  if (cfg.buckets !== undefined) {
+    const b = cfg.buckets;
+    if (typeof b !== 'object' || b === null) throw new ConfigError(`${key}.buckets`, b, 'must be an object');
+    for (const k of Object.keys(b)) {
+      if (!(k in BUCKET_DEFAULTS)) throw new ConfigError(`${key}.buckets.${k}`, (b as Record<string, unknown>)[k], `is not a bucket key (${Object.keys(BUCKET_DEFAULTS).join(', ')})`);
+    }
+    if (b.ingressMbps !== undefined) positiveFinite(`${key}.buckets.ingressMbps`, b.ingressMbps);
+    if (b.egressMbps !== undefined) positiveFinite(`${key}.buckets.egressMbps`, b.egressMbps);
+    if (b.latencyMs !== undefined) nonNegativeFinite(`${key}.buckets.latencyMs`, b.latencyMs);
+  }
   if (regionNames === null) {
     if (store.region !== undefined) throw new ConfigError(`${key}.store.region`, store.region, 'is only valid when regions are configured');
   } else if (!regionNames.includes(store.region as string)) {
@@ -271,6 +327,18 @@ export function resolveStoreLink(cfg: NetworkConfig): StoreLink {
     ingressBytesPerS: mbpsToBytesPerS(s.ingressMbps),
     egressBytesPerS: mbpsToBytesPerS(s.egressMbps),
     latencyS: s.latencyMs / 1000,
+    ...(s.sharing === undefined ? {} : { sharing: s.sharing }),
+  });
+}
+
+/** Every peer's bucket (defaults filled), in bytes/s and sim seconds; null without `buckets`. */
+export function resolveBucketLink(cfg: NetworkConfig, byteScale = 1): BucketLink | null {
+  if (cfg.buckets === undefined) return null;
+  const b = { ...BUCKET_DEFAULTS, ...cfg.buckets };
+  return Object.freeze({
+    ingressBytesPerS: mbpsToBytesPerS(b.ingressMbps) / byteScale,
+    egressBytesPerS: mbpsToBytesPerS(b.egressMbps) / byteScale,
+    latencyS: b.latencyMs / 1000,
   });
 }
 
@@ -312,10 +380,20 @@ export function attemptTransfer(
 ): TransferOutcome {
   const deliverS = transferSeconds(bytes, link, store, direction);
   if (loss === undefined) return { seconds: deliverS, attempts: 1, delivered: true };
+  const lost = drawLostAttempts(loss, rng);
+  return lost.delivered ? { ...lost, seconds: lost.seconds + deliverS } : lost;
+}
+
+/**
+ * The loss part of {@link attemptTransfer}: the attempts lost before the delivered one and the
+ * sim seconds they cost (timeouts + backoffs), or giving up. Draws exactly as attemptTransfer.
+ * The delivered attempt's own time is the caller's (a flow in sim/transfers.ts, or transferSeconds).
+ */
+export function drawLostAttempts(loss: LossConfig, rng: Rng): TransferOutcome {
   const factor = loss.backoffFactor ?? 1;
   let seconds = 0;
   for (let attempt = 1; attempt <= loss.maxRetries + 1; attempt++) {
-    if (!rng.bernoulli(loss.probability)) return { seconds: seconds + deliverS, attempts: attempt, delivered: true };
+    if (!rng.bernoulli(loss.probability)) return { seconds, attempts: attempt, delivered: true };
     seconds += loss.timeoutS;
     if (attempt <= loss.maxRetries) seconds += loss.backoffS * Math.pow(factor, attempt - 1);
   }

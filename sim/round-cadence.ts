@@ -21,7 +21,7 @@ import type { PeerRoundUsage } from './energy.ts';
 import type { SimContext } from './context.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
 import type { RoundResult } from './metrics.ts';
-import { transferSeconds } from './network.ts';
+import { timeSyncDownloads } from './flows-round.ts';
 import { aggregateAndDefend, defenceRowFigures } from './round-aggregate.ts';
 import type { AggregateOutcome } from './round-aggregate.ts';
 import { closeRound } from './round-close.ts';
@@ -68,10 +68,10 @@ function gatherColumns(ctx: SimContext, gather: RoundGather | null, onTime: numb
 function* sync(ctx: SimContext, outcome: AggregateOutcome): ProcessGenerator<number> {
   const { syncing, downloads, downloadTimesS } = outcome;
   let syncTimeS = 0;
-  downloads.forEach((d, i) => {
-    // gather-G times each message (round-gather.ts); the all-gather is one transfer of the bytes.
-    const seconds = downloadTimesS === null ? transferSeconds(d, syncing[i]!.peer.link, ctx.store, 'download') : downloadTimesS[i]!;
-    syncTimeS = Math.max(syncTimeS, seconds);
+  // gather-G times each message (round-gather.ts); the all-gather is one download of the bytes per peer, all at once.
+  const allGather = downloadTimesS === null ? timeSyncDownloads(ctx, syncing.map((p) => p.peer.link), downloads).seconds : null;
+  downloads.forEach((_, i) => {
+    syncTimeS = Math.max(syncTimeS, allGather === null ? downloadTimesS![i]! : allGather[i]!);
   });
   if (syncTimeS > 0) yield ctx.env.timeout(syncTimeS);
   for (const p of syncing) p.peer.syncedStep = ctx.progress.globalStep;

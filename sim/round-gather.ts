@@ -16,14 +16,17 @@
  * aggregate:
  *   - a listed peer with no on-time message is 'late' when it uploaded after the window end (or
  *     its upload was lost) and 'missing' otherwise; neither costs a download;
- *   - phase 1 streams the primaries' on-time messages, in list order, over each syncing peer's
- *     downlink (a peer skips its own message): message i arrives at
- *     transferSeconds(bytes of messages 1…i) — one request latency, then the bytes back to back,
- *     which is the all-gather's single transfer when every message is listed. A message that
- *     would arrive after `downloadTimeoutS` on ANY syncing peer is given up and left out for
- *     everyone: all peers share one θ in the simulator, so a message only one node lacks cannot
- *     be in the aggregate (per-peer replicas, which would let nodes diverge, are open work);
- *   - phase 2, after phase 1, streams the reserves that replace the failed primaries (the first
+ *   - phase 1 downloads the primaries' on-time messages all at once (templar comms.py `gather`:
+ *     one `get_with_retry` per uid under `asyncio.gather`), each syncing peer every message but
+ *     its own, as flows (sim/flows-round.ts `timeGatherPhase`): each object pays its latency, then
+ *     shares the peer's downlink and its source's egress (the store, or the uploader's bucket with
+ *     `net.buckets`) max-min fairly with every concurrent download. With nothing shared beyond
+ *     the downlink the last message lands at latency + (bytes of all) / bandwidth, the
+ *     all-gather's single transfer. A message that would arrive after `downloadTimeoutS` (from its
+ *     request) on ANY syncing peer is given up and left out for everyone: all peers share one θ
+ *     in the simulator, so a message only one node lacks cannot be in the aggregate (per-peer
+ *     replicas, which would let nodes diverge, are open work);
+ *   - phase 2, each peer after its own phase 1, downloads the reserves that replace the failed primaries (the first
  *     reserves, as many as failed primaries, once) the same way, with its own timeout;
  *   - a peer's sync time is the sum of its phases, each the last arrival or, when it gave a
  *     download up, the timeout; its bytes are the messages it received in full.
@@ -34,7 +37,7 @@ import { gatherFromList, publishPeerList } from '../core/protocol/index.ts';
 import type { GatherAvailability, GatherResult, PeerList, Submission } from '../core/protocol/index.ts';
 import { assertInvariant } from '../core/errors.ts';
 import type { SimContext } from './context.ts';
-import { transferSeconds } from './network.ts';
+import { requestSeconds, timeGatherPhase } from './flows-round.ts';
 import type { GatherRowColumns } from './round-close.ts';
 import type { GatherConfig } from './round-gather-config.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
@@ -77,6 +80,7 @@ export class RoundGather {
   #result: GatherResult | null = null;
   #timedOut = 0;
   #missing = 0;
+  #peakFlows = 0;
   #downloads = new Map<number, PeerDownload>();
 
   constructor(
@@ -106,7 +110,8 @@ export class RoundGather {
     const failedPrimaries = this.list.primaries.filter((u) => available.get(u) !== 'ok').length;
     const tried = this.list.reserves.slice(0, failedPrimaries);
     for (const uid of tried) available.set(uid, statusOf(uid));
-    const phase2 = tried.length === 0 ? null : this.#phase(tried.filter((u) => available.get(u) === 'ok'), bytesOf, syncing);
+    // Each peer starts its reserves when its own primaries are done.
+    const phase2 = tried.length === 0 ? null : this.#phase(tried.filter((u) => available.get(u) === 'ok'), bytesOf, syncing, (uid) => phase1.perPeer.get(uid)!.seconds);
     for (const uid of phase2?.timedOut ?? []) available.set(uid, 'timed-out');
     for (const p of syncing) {
       const a = phase1.perPeer.get(p.peer.uid)!;
@@ -115,6 +120,7 @@ export class RoundGather {
     }
     this.#result = gatherFromList(this.list, available);
     this.#timedOut = phase1.timedOut.length + (phase2?.timedOut.length ?? 0);
+    this.#peakFlows = Math.max(phase1.peakFlows, phase2?.peakFlows ?? 0);
     this.#missing = this.#result.failed.filter((f) => f.reason === 'missing' || f.reason === 'late').length;
     return this.#result.used;
   };
@@ -129,6 +135,11 @@ export class RoundGather {
     return this.#downloads.get(uid)?.seconds ?? 0;
   }
 
+  /** The most downloads moving at once out of one bucket (or the store) in this gather (after close). */
+  get peakFlows(): number {
+    return this.#peakFlows;
+  }
+
   /** The row's gather columns (after close). */
   rowFigures(): GatherRowColumns {
     const r = this.#result;
@@ -137,38 +148,42 @@ export class RoundGather {
   }
 
   /**
-   * One gather phase: `uids`' messages streamed in that order over each syncing peer's downlink
-   * (its own message skipped). Returns the uids given up (timed out on any peer) and each peer's
-   * received bytes and phase time.
+   * One gather phase: each syncing peer downloads `uids`' messages (its own skipped) at once,
+   * from `startOf(peer)` sim seconds after the sync starts, as flows (`timeGatherPhase`,
+   * sim/flows-round.ts). Returns the uids given up (timed out on any peer) and each peer's
+   * received bytes and phase time; the timeout applies to each object from its request.
    */
-  #phase(uids: readonly number[], bytesOf: ReadonlyMap<number, number>, syncing: readonly Participant[]): { timedOut: number[]; perPeer: Map<number, PeerDownload> } {
-    const { store } = this.ctx;
+  #phase(uids: readonly number[], bytesOf: ReadonlyMap<number, number>, syncing: readonly Participant[], startOf: (uid: number) => number = () => 0): { timedOut: number[]; perPeer: Map<number, PeerDownload>; peakFlows: number } {
     const timeoutS = this.ctx.cfg.gather!.downloadTimeoutS;
+    const objects = uids.map((uid) => ({ uid, bytes: bytesOf.get(uid)! }));
+    const times = timeGatherPhase(this.ctx, objects, syncing.map((p) => ({ uid: p.peer.uid, link: p.peer.link, startS: startOf(p.peer.uid) })));
     const givenUp = new Set<number>();
     const perPeer = new Map<number, PeerDownload>();
     for (const p of syncing) {
-      let cumulative = 0;
-      let lastS = transferSeconds(0, p.peer.link, store, 'download'); // the list request itself
-      let gaveUp = false;
-      for (const uid of uids) {
-        if (uid === p.peer.uid) continue;
-        // Arrivals only grow along the stream: once one is past the timeout, so is every later one.
-        if (gaveUp) {
-          givenUp.add(uid);
-          continue;
-        }
-        const next = cumulative + bytesOf.get(uid)!;
-        const arrivesS = transferSeconds(next, p.peer.link, store, 'download');
-        if (arrivesS > timeoutS) {
-          givenUp.add(uid);
-          gaveUp = true;
-          continue;
-        }
-        cumulative = next;
-        lastS = arrivesS;
-      }
-      perPeer.set(p.peer.uid, { bytes: cumulative, seconds: gaveUp ? timeoutS : lastS });
+      const phase = gatherPhaseOutcome(times.arrivalS.get(p.peer.uid)!, bytesOf, requestSeconds(this.ctx, p.peer.link), timeoutS);
+      for (const uid of phase.givenUp) givenUp.add(uid);
+      perPeer.set(p.peer.uid, { bytes: phase.bytes, seconds: phase.seconds });
     }
-    return { timedOut: uids.filter((u) => givenUp.has(u)), perPeer };
+    return { timedOut: uids.filter((u) => givenUp.has(u)), perPeer, peakFlows: times.peakFlowsPerEnd };
   }
+}
+
+/**
+ * One peer's phase from its arrivals (sim seconds after its phase start, by uploader uid): an
+ * object arriving after `timeoutS` is given up; the phase lasts until the last arrival (at least
+ * the list request, `requestS`), or the timeout when one was given up. Bytes: the objects received.
+ */
+export function gatherPhaseOutcome(arrivalS: ReadonlyMap<number, number>, bytesOf: ReadonlyMap<number, number>, requestS: number, timeoutS: number): { bytes: number; seconds: number; givenUp: number[] } {
+  let bytes = 0;
+  let lastS = requestS;
+  const givenUp: number[] = [];
+  for (const [uid, atS] of arrivalS) {
+    if (atS > timeoutS) {
+      givenUp.push(uid);
+      continue;
+    }
+    bytes += bytesOf.get(uid)!;
+    lastS = Math.max(lastS, atS);
+  }
+  return { bytes, seconds: givenUp.length > 0 ? timeoutS : lastS, givenUp };
 }

@@ -4,7 +4,8 @@
  * charged (the download delays its training; its bytes are counted).
  */
 import { assignShards } from '../core/protocol/index.ts';
-import { catchUpCost } from './catch-up.ts';
+import { catchUpDownloads, planCatchUp } from './catch-up.ts';
+import { timeCatchUps } from './flows-round.ts';
 import type { RoundWindow } from './churn.ts';
 import type { SimContext } from './context.ts';
 import type { SimPeer } from './population.ts';
@@ -52,12 +53,14 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
     ? new Map<number, readonly number[]>()
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
   let catchUpBytes = 0;
-  const participants = active.map(({ peer, arrivalOffsetS }): Participant => {
-    // A checkpoint is the dense fp32 params: params.byteLength bytes.
-    const cost = catchUpCost(peer.syncedStep, peer.link, progress, cfg.catchUp, ctx.aggregates, ctx.params.byteLength, ctx.store);
+  // A checkpoint is the dense fp32 params: params.byteLength bytes. Every catch-up is timed together (flows).
+  const sizes = active.map(({ peer }) => catchUpDownloads(planCatchUp(peer.syncedStep, progress, cfg.catchUp), ctx.params.byteLength, ctx.aggregates));
+  const seconds = timeCatchUps(ctx, active.map(({ peer, arrivalOffsetS }, i) => ({ link: peer.link, startS: arrivalOffsetS, sizes: sizes[i]! })));
+  const participants = active.map(({ peer, arrivalOffsetS }, i): Participant => {
+    const bytes = sizes[i]!.reduce((a, b) => a + b, 0);
     peer.syncedStep = progress.globalStep;
-    catchUpBytes += cost.bytes;
-    return { peer, shards: shards.get(peer.uid)!, arrivalOffsetS, catchUpBytes: cost.bytes, readyOffsetS: arrivalOffsetS + cost.seconds };
+    catchUpBytes += bytes;
+    return { peer, shards: shards.get(peer.uid)!, arrivalOffsetS, catchUpBytes: bytes, readyOffsetS: arrivalOffsetS + seconds[i]! };
   });
   return { round, window, joined, participants, catchUpBytes };
 }

@@ -9,8 +9,8 @@
  * cannot change before the window closes. Its *time* is a kernel process: it waits its arrival +
  * catch-up offset and H × its step time; a crashing peer stops there (a crash always falls after
  * training, before upload; its crash point only sets how long the peer stays present); the rest
- * upload the real message bytes (`attemptTransfer`: a lost upload, all retries failed, counts as
- * late). A late peer's upload still crosses its uplink (its bytes count in the round's bytesUp)
+ * upload the real message bytes, timed together as flows (`timeUploads`, sim/flows-round.ts; a
+ * lost upload, all retries failed, counts as late). A late peer's upload still crosses its uplink (its bytes count in the round's bytesUp)
  * and overlaps the next round: network and compute are modelled as independent.
  */
 import { fnv1a } from '../core/hash.ts';
@@ -21,7 +21,8 @@ import type { PeerUpload } from './contribution.ts';
 import type { SimContext } from './context.ts';
 import { NORMAL } from './kernel/index.ts';
 import type { ProcessGenerator, SimEvent } from './kernel/index.ts';
-import { attemptTransfer, transferSeconds } from './network.ts';
+import { timeUploads } from './flows-round.ts';
+import type { UploadRequest, UploadTime } from './flows-round.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
 
 /** Priority of the window-close event: after every NORMAL event at the same instant. */
@@ -78,7 +79,10 @@ export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: Rou
     const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, opened.round);
     if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
     else if (planned.bytes !== null && !planned.copycat) inbox.bytesUp += planned.bytes.length;
-    env.process(uploadProcess(ctx, opened.round, state, inbox, complete, p, planned, fraction !== null));
+  }
+  const times = timeUploads(ctx, opened.round, knownUploads(ctx, opened.participants, uploads, crashFraction));
+  for (const p of opened.participants) {
+    env.process(uploadProcess(ctx, opened.round, state, inbox, complete, p, uploads.get(p.peer.uid)!, crashFraction.has(p.peer.uid), times.get(p.peer.uid)));
   }
 
   const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
@@ -87,7 +91,24 @@ export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: Rou
   return { ...inbox, crashFraction, meanTrainLoss: trained === 0 ? null : trainLossSum / trained };
 }
 
-/** One participant's time: ready offset + compute, crash check, upload, commit on arrival. */
+/**
+ * The uploads whose size is known when the window opens (every non-crashing participant with a
+ * message, copycats aside: they pick their copy at upload time), timed together as flows.
+ */
+function knownUploads(ctx: SimContext, participants: readonly Participant[], uploads: ReadonlyMap<number, PeerUpload>, crashFraction: ReadonlyMap<number, number>): UploadRequest[] {
+  const out: UploadRequest[] = [];
+  for (const p of participants) {
+    const planned = uploads.get(p.peer.uid)!;
+    if (crashFraction.has(p.peer.uid) || planned.bytes === null || planned.copycat) continue;
+    out.push({ uid: p.peer.uid, link: p.peer.link, bytes: planned.bytes.length, startS: p.readyOffsetS + ctx.cfg.innerSteps * p.peer.stepTimeS });
+  }
+  return out;
+}
+
+/**
+ * One participant's time: ready offset + compute, crash check, upload (`time`, from the window's
+ * flows; a copycat's, chosen now, is timed alone: it shares nothing with the batch), commit on arrival.
+ */
 function* uploadProcess(
   ctx: SimContext,
   round: number,
@@ -97,20 +118,18 @@ function* uploadProcess(
   p: Participant,
   planned: PeerUpload,
   crashes: boolean,
+  time: UploadTime | undefined,
 ): ProcessGenerator<void> {
-  const { cfg, env, store } = ctx;
-  yield env.timeout(p.readyOffsetS + cfg.innerSteps * p.peer.stepTimeS);
+  const { cfg, env } = ctx;
+  const startS = p.readyOffsetS + cfg.innerSteps * p.peer.stepTimeS;
+  yield env.timeout(startS);
   if (crashes) return;
   // Only the adversaries plan copycats, so `adversaries` is set whenever `planned.copycat` is.
   const bytes = planned.copycat ? ctx.adversaries!.chooseCopy(inbox.arrived) : planned.bytes;
   if (bytes === null) return; // nothing to upload: counted late at close
   if (planned.copycat) inbox.bytesUp += bytes.length;
   inbox.sent.set(p.peer.uid, bytes);
-  const loss = cfg.net.loss;
-  // The per-transfer stream is only needed for loss draws; forking it costs a hash of the path.
-  const upload = loss === undefined
-    ? { seconds: transferSeconds(bytes.length, p.peer.link, store, 'upload'), delivered: true }
-    : attemptTransfer(bytes.length, p.peer.link, store, 'upload', loss, ctx.netRng.fork(`xfer:${p.peer.uid}:${round}:up`));
+  const upload = time ?? timeUploads(ctx, round, [{ uid: p.peer.uid, link: p.peer.link, bytes: bytes.length, startS }]).get(p.peer.uid)!;
   yield env.timeout(upload.seconds);
   if (!upload.delivered) return; // lost: counted late at close
   const submitted = commitUpload(ctx, round, state, inbox, p.peer.uid, planned, bytes);

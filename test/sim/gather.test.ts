@@ -101,20 +101,24 @@ describe('sim/round-gather', () => {
 
   it('a download past the timeout is given up and its message left out of the aggregate', () => {
     const bytes = messageBytes();
-    // 100 Mbit/s down, 55 ms latency: 2 messages take ≈ 0.055 + 2·bytes·8/1e8 s; allow exactly one and a half.
-    const oneS = 0.055 + (bytes * 8) / 100e6;
-    const timeoutS = 0.055 + (1.5 * bytes * 8) / 100e6;
-    const rows = runSimulation(config({ churn: { availability: { kind: 'always' } }, rounds: 2, gather: { peers: 3, reserves: 0, downloadTimeoutS: timeoutS } })).rows;
-    for (const r of rows) {
-      // Each peer streams the listed messages but its own in list order [0, 1, 2]; the second arrives
-      // past the timeout: peers 0 and 1 give up 2, peers 2…9 give up 1 — so 1 and 2 are out for everyone.
-      expect(r.gatherTimedOut).to.equal(2);
-      expect(r.gathered).to.equal(1);
-      expect(r.contributors).to.equal(1);
-      // Each of the 10 peers received exactly its first message in full (peer 0's is message 1, not used).
-      expect(r.bytesDownTotal).to.equal(10 * bytes);
-      expect(r.syncTimeS).to.be.closeTo(timeoutS, 1e-9);
-      expect(r.syncTimeS).to.be.greaterThan(oneS);
+    // 100 Mbit/s down, 55 ms latency. Each peer fetches its 2 listed messages (not its own) at once,
+    // sharing its downlink: both land at 0.055 + 2·bytes·8/1e8 s. A timeout at one and a half
+    // messages gives both up on every peer; one above two messages keeps all three.
+    const twoS = 0.055 + (2 * bytes * 8) / 100e6;
+    const tight = 0.055 + (1.5 * bytes * 8) / 100e6;
+    const run = (timeoutS: number) => runSimulation(config({ churn: { availability: { kind: 'always' } }, rounds: 2, gather: { peers: 3, reserves: 0, downloadTimeoutS: timeoutS } })).rows;
+    for (const r of run(tight)) {
+      expect(r.gatherTimedOut).to.equal(3);
+      expect(r.gathered).to.equal(0);
+      expect(r.contributors).to.equal(0);
+      expect(r.status).to.equal('skipped');
+    }
+    for (const r of run(twoS * 1.001)) {
+      expect(r.gatherTimedOut).to.equal(0);
+      expect(r.gathered).to.equal(3);
+      // 3 peers fetch 2 messages each, the 7 unlisted peers all 3.
+      expect(r.bytesDownTotal).to.equal((3 * 2 + 7 * 3) * bytes);
+      expect(r.syncTimeS).to.be.closeTo(0.055 + (3 * bytes * 8) / 100e6, 1e-9);
     }
   });
 });
