@@ -38,6 +38,8 @@ import type { EnergyConfig, EnergyConfigInput } from './energy.ts';
 import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
 import { resolveGatherConfig } from './round-gather-config.ts';
+import { resolveTransport } from './ring.ts';
+import type { Transport } from './ring.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
@@ -114,6 +116,13 @@ export interface SimConfigInput {
    * gather-G is implemented for sparseloco only: DeMo syncs every inner step (inner-step.ts) and keeps its all-gather for now.
    */
   readonly gather?: GatherConfigInput;
+  /**
+   * How DDP's and DiLoCo's sync crosses the network (sim/ring.ts): 'store' (today's accounting: each
+   * peer's all-reduce share up to and down from the store) or 'ring' (a peer-to-peer ring
+   * all-reduce, 2(R − 1) hops gated by the slowest edge; DiLoCo then uploads nothing to the store).
+   * Absent: 'store', and the config and rows are exactly as before. sparseloco and demo: 'store' only.
+   */
+  readonly transport?: Transport;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -133,6 +142,8 @@ export interface SimConfig extends SimConfigInput {
   readonly compute?: ComputeModel;
   /** Present only when the input set it. */
   readonly gather?: GatherConfig;
+  /** Present only when the input set it. */
+  readonly transport?: Transport;
 }
 
 /** Defaults of the optional fields. */
@@ -148,7 +159,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather',
+  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport',
 ];
 
 /**
@@ -209,13 +220,15 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   }
   const chain = resolveChainConfig(input.chain ?? {}, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, transport: transportInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
     throw new ConfigError('gather.peers', gather.gather.peers, `must be 'all' with optim.method "${optimFields.method}": gather-G is implemented for sparseloco's round (demo syncs every inner step; ddp/diloco all-reduce)`);
   }
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather });
+  const transportValue = resolveTransport(transportInput, optimFields.method);
+  const transport = transportValue === undefined ? {} : { transport: transportValue };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -12,9 +12,10 @@
  *      download is the sync time, and the next window opens at max(window end, sync done). A
  *      crashed peer does not sync: it is stale when it returns and pays a catch-up;
  *   4. `closeRound` (round-close.ts, shared with inner-step.ts): energy and the row figures.
- * Counts: participants that did not crash and have no on-time submission are late. For ring
- * methods (DiLoCo) bytesUp is still the encoded message size, the download side uses the method's
- * `wireBytes`.
+ * Counts: participants that did not crash and have no on-time submission are late. DiLoCo with
+ * the store (transport absent): bytesUp is the encoded message size, the download side the
+ * method's `wireBytes`; with `transport: 'ring'` (ring-round.ts) nothing goes to the store and
+ * bytesUp is what the ring's members sent peer to peer.
  */
 import { openRound } from '../core/protocol/index.ts';
 import type { PeerRoundUsage } from './energy.ts';
@@ -49,7 +50,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
     crashed,
     contributors: counters.contributors,
     meanTrainLoss: inbox.meanTrainLoss,
-    bytesUp: inbox.bytesUp,
+    bytesUp: inbox.bytesUp + ringSentTotal(outcome),
     bytesDown: counters.bytesDown,
     syncTimeS,
     status: outcome.status,
@@ -78,6 +79,13 @@ function* sync(ctx: SimContext, outcome: AggregateOutcome): ProcessGenerator<num
   return syncTimeS;
 }
 
+/** transport 'ring': the bytes the ring's members sent peer to peer (the round's upload); 0 with the store. */
+function ringSentTotal(outcome: AggregateOutcome): number {
+  let total = 0;
+  for (const b of outcome.ringSent?.values() ?? []) total += b;
+  return total;
+}
+
 /** Each participant's compute, presence and traffic this round (participants order), for energy. */
 function usageOf(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcome: AggregateOutcome): PeerRoundUsage[] {
   const downloadOf = new Map(outcome.syncing.map((p, i) => [p.peer.uid, outcome.downloads[i]!]));
@@ -87,7 +95,7 @@ function usageOf(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcom
     const fraction = inbox.crashFraction.get(p.peer.uid);
     // A crashed peer stays until its crash point, and at least until it finished training.
     const leaveOffsetS = fraction === undefined ? roundS : Math.max(p.readyOffsetS + computeS, fraction * ctx.cfg.windowS);
-    const sentBytes = fraction === undefined ? (inbox.sent.get(p.peer.uid)?.length ?? 0) : 0;
+    const sentBytes = fraction !== undefined ? 0 : outcome.ringSent !== null ? (outcome.ringSent.get(p.peer.uid) ?? 0) : (inbox.sent.get(p.peer.uid)?.length ?? 0);
     return { computeS, presentS: leaveOffsetS - p.arrivalOffsetS, bytes: sentBytes + (downloadOf.get(p.peer.uid) ?? 0) + p.catchUpBytes };
   });
 }

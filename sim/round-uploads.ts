@@ -77,7 +77,7 @@ export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: Rou
     }
     const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, opened.round);
     if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
-    else if (planned.bytes !== null && !planned.copycat) inbox.bytesUp += planned.bytes.length;
+    else if (planned.bytes !== null && !planned.copycat && cfg.transport !== 'ring') inbox.bytesUp += planned.bytes.length;
     env.process(uploadProcess(ctx, opened.round, state, inbox, complete, p, planned, fraction !== null));
   }
 
@@ -108,7 +108,10 @@ function* uploadProcess(
   inbox.sent.set(p.peer.uid, bytes);
   const loss = cfg.net.loss;
   // The per-transfer stream is only needed for loss draws; forking it costs a hash of the path.
-  const upload = loss === undefined
+  // transport 'ring' (ring-round.ts): the Δ stays on the peer for the collective at the close; no store upload.
+  const upload = cfg.transport === 'ring'
+    ? { seconds: 0, delivered: true }
+    : loss === undefined
     ? { seconds: transferSeconds(bytes.length, p.peer.link, store, 'upload'), delivered: true }
     : attemptTransfer(bytes.length, p.peer.link, store, 'upload', loss, ctx.netRng.fork(`xfer:${p.peer.uid}:${round}:up`));
   yield env.timeout(upload.seconds);
