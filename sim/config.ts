@@ -40,6 +40,8 @@ import type { NetworkConfig } from './network.ts';
 import { resolveGatherConfig } from './round-gather-config.ts';
 import { resolveTransport } from './ring.ts';
 import type { Transport } from './ring.ts';
+import { resolveWindowsConfig } from './windows.ts';
+import type { WindowsConfig, WindowsConfigInput } from './windows.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
@@ -123,6 +125,14 @@ export interface SimConfigInput {
    * Absent: 'store', and the config and rows are exactly as before. sparseloco and demo: 'store' only.
    */
   readonly transport?: Transport;
+  /**
+   * Windows tied to blocks and templar's upload deadline (sim/windows.ts): round r's window is
+   * blocks [r·B, (r+1)·B) of a `blockTimeS` clock shared with the chain mirror, uploads are put
+   * after the window and accepted until `uploadDeadlineS` after the next window opens. `windowS`
+   * must equal blocksPerWindow × blockTimeS. Absent: today's windows, and the config and rows
+   * are exactly as before (no `lateRejected` column). Round-cadence methods only.
+   */
+  readonly windows?: WindowsConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -144,6 +154,8 @@ export interface SimConfig extends SimConfigInput {
   readonly gather?: GatherConfig;
   /** Present only when the input set it. */
   readonly transport?: Transport;
+  /** Present only when the input set it. */
+  readonly windows?: WindowsConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -159,7 +171,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport',
+  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows',
 ];
 
 /**
@@ -218,9 +230,15 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   if ((adversaries.length > 0 || defence.kind !== 'none') && optimFields.method !== 'sparseloco') {
     throw new ConfigError('optim.method', optimFields.method, 'must be "sparseloco" with adversaries or a defence (they read and forge its wire format)');
   }
-  const chain = resolveChainConfig(input.chain ?? {}, 'chain');
+  const chainInput = input.chain ?? {};
+  const windowsValue = input.windows === undefined ? undefined : resolveWindowsConfig(input.windows, input.windowS, optimFields.method, 'windows');
+  if (windowsValue !== undefined && chainInput.roundLength !== undefined && chainInput.roundLength !== windowsValue.blocksPerWindow) {
+    throw new ConfigError('chain.roundLength', chainInput.roundLength, `must equal windows.blocksPerWindow (${windowsValue.blocksPerWindow}): the chain mirror runs on the windows' block clock`);
+  }
+  // With windows the chain's rounds are the windows' blocks (sim/windows.ts, sim/chain.ts).
+  const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, transport: transportInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
@@ -228,7 +246,8 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   }
   const transportValue = resolveTransport(transportInput, optimFields.method);
   const transport = transportValue === undefined ? {} : { transport: transportValue };
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport });
+  const windows = windowsValue === undefined ? {} : { windows: windowsValue };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -18,6 +18,7 @@ import type { DefenceRowFigures } from './round-close.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
 import type { RoundGather } from './round-gather.ts';
 import { ringSyncPlan } from './ring-round.ts';
+import { acceptUntilS } from './windows.ts';
 import type { RoundInbox } from './round-uploads.ts';
 
 /** What the round's aggregation did, and the sync it calls for. */
@@ -55,7 +56,7 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const defended = ctx.defence.applyRound(ctx.params, ctx.shared, {
     round,
     globalStep: globalStepBefore,
-    windowEnd: window.endS,
+    windowEnd: acceptUntilS(ctx.cfg.windows, window),
     messages: batch,
     arrivedAt: inbox.arrivedAt,
     commitments: inbox.commitments,

@@ -30,6 +30,7 @@ import type { GatherRowColumns, RoundTally } from './round-close.ts';
 import { RoundGather } from './round-gather.ts';
 import type { OpenedRound } from './round-open.ts';
 import { trainAndUpload } from './round-uploads.ts';
+import { acceptUntilS } from './windows.ts';
 import type { RoundInbox } from './round-uploads.ts';
 
 /** Runs one round of a cadence-'round' method; resolves when its sync is done. */
@@ -37,7 +38,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const { round, window, participants } = opened;
   // gather-G: the list in force is fixed at the window start; its hook picks the messages at close.
   const gather = ctx.gather === null ? null : new RoundGather(ctx, opened, ctx.gather);
-  const state = openRound({ round, windowStart: window.startS, windowEnd: window.endS, activePeers: participants.map((p) => p.peer.uid), ...(gather === null ? {} : { select: gather.select }) });
+  const state = openRound({ round, windowStart: window.startS, windowEnd: acceptUntilS(ctx.cfg.windows, window), activePeers: participants.map((p) => p.peer.uid), ...(gather === null ? {} : { select: gather.select }) });
   const inbox = yield* trainAndUpload(ctx, opened, state);
   gather?.receive(inbox);
   const outcome = aggregateAndDefend(ctx, opened, state, inbox, gather);
@@ -47,6 +48,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const tally: RoundTally = {
     onTime: counters.onTime,
     late: participants.length - crashed - counters.onTime,
+    ...(inbox.lateRejected === undefined ? {} : { lateRejected: inbox.lateRejected }),
     crashed,
     contributors: counters.contributors,
     meanTrainLoss: inbox.meanTrainLoss,

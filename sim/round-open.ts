@@ -8,12 +8,13 @@ import { catchUpCost } from './catch-up.ts';
 import type { RoundWindow } from './churn.ts';
 import type { SimContext } from './context.ts';
 import type { SimPeer } from './population.ts';
+import { gridWindow } from './windows.ts';
 
 /** A present peer as the round opened for it. */
 export interface Participant {
   readonly peer: SimPeer;
   readonly shards: readonly number[];
-  /** When it arrived, after the window start, sim seconds (0 unless it joined mid-window). */
+  /** When it arrived, after the window start, sim seconds (0 unless it joined mid-window, or the round opened late on the windows' grid). */
   readonly arrivalOffsetS: number;
   /** Bytes it downloaded to catch up before training. */
   readonly catchUpBytes: number;
@@ -39,7 +40,9 @@ export interface OpenedRound {
  */
 export function openSimRound(ctx: SimContext, round: number): OpenedRound {
   const { cfg, env, population, progress } = ctx;
-  const window: RoundWindow = { round, startS: env.now, endS: env.now + cfg.windowS };
+  // windows (sim/windows.ts): the round keeps its block-grid window even when it opens late.
+  const window: RoundWindow = cfg.windows === undefined ? { round, startS: env.now, endS: env.now + cfg.windowS } : { round, ...gridWindow(cfg.windows, round) };
+  const lateStartS = env.now - window.startS; // 0 without windows
   const joined = population.admitJoins(window);
   if (ctx.chain !== null) {
     ctx.chain.openRound(round);
@@ -52,7 +55,8 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
     ? new Map<number, readonly number[]>()
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
   let catchUpBytes = 0;
-  const participants = active.map(({ peer, arrivalOffsetS }): Participant => {
+  const participants = active.map(({ peer, arrivalOffsetS: drawnOffsetS }): Participant => {
+    const arrivalOffsetS = Math.max(drawnOffsetS, lateStartS); // nobody starts before the round opens
     // A checkpoint is the dense fp32 params: params.byteLength bytes.
     const cost = catchUpCost(peer.syncedStep, peer.link, progress, cfg.catchUp, ctx.aggregates, ctx.params.byteLength, ctx.store);
     peer.syncedStep = progress.globalStep;

@@ -22,7 +22,9 @@ import type { SimContext } from './context.ts';
 import { NORMAL } from './kernel/index.ts';
 import type { ProcessGenerator, SimEvent } from './kernel/index.ts';
 import { attemptTransfer, transferSeconds } from './network.ts';
+import type { RoundWindow } from './churn.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
+import { acceptUntilS } from './windows.ts';
 
 /** Priority of the window-close event: after every NORMAL event at the same instant. */
 export const CLOSE_PRIORITY = NORMAL + 1;
@@ -43,6 +45,8 @@ export interface RoundInbox {
   readonly meanTrainLoss: number | null;
   /** Bytes uploaded this round (on time, late or lost), real bytes. */
   readonly bytesUp: number;
+  /** With `windows`: uploads delivered after time_max (rejected TOO_LATE), uploads; absent otherwise. */
+  readonly lateRejected?: number;
 }
 
 /** The mutable side of a {@link RoundInbox} while the window is open. */
@@ -51,6 +55,8 @@ interface OpenInbox {
   readonly arrived: Map<number, Uint8Array>;
   readonly arrivedAt: Map<number, number>;
   readonly commitments: Map<number, Commitment>;
+  /** Uids whose upload was lost (every retry failed). */
+  readonly lost: Set<number>;
   bytesUp: number;
 }
 
@@ -61,7 +67,7 @@ interface OpenInbox {
  */
 export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: RoundState): ProcessGenerator<RoundInbox> {
   const { cfg, env } = ctx;
-  const inbox: OpenInbox = { sent: new Map(), arrived: new Map(), arrivedAt: new Map(), commitments: new Map(), bytesUp: 0 };
+  const inbox: OpenInbox = { sent: new Map(), arrived: new Map(), arrivedAt: new Map(), commitments: new Map(), lost: new Set(), bytesUp: 0 };
   const crashFraction = new Map<number, number>();
   /** Fires when every active peer's message is in (only used with closeWhenComplete). */
   const complete = env.event();
@@ -78,19 +84,37 @@ export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: Rou
     const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, opened.round);
     if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
     else if (planned.bytes !== null && !planned.copycat && cfg.transport !== 'ring') inbox.bytesUp += planned.bytes.length;
-    env.process(uploadProcess(ctx, opened.round, state, inbox, complete, p, planned, fraction !== null));
+    env.process(uploadProcess(ctx, opened.window, state, inbox, complete, p, planned, fraction !== null));
   }
 
-  const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, cfg.windowS);
+  const windowEnd = env.event().succeed(undefined, CLOSE_PRIORITY, acceptUntilS(cfg.windows, opened.window) - env.now);
   yield cfg.closeWhenComplete ? env.anyOf([windowEnd, complete]) : windowEnd;
   ctx.chain?.closeRound(opened.round);
-  return { ...inbox, crashFraction, meanTrainLoss: trained === 0 ? null : trainLossSum / trained };
+  const lateRejected = cfg.windows === undefined ? {} : { lateRejected: countLateRejected(opened, uploads, crashFraction, inbox) };
+  return { ...inbox, crashFraction, meanTrainLoss: trained === 0 ? null : trainLossSum / trained, ...lateRejected };
+}
+
+/**
+ * With `windows`, at the close (= time_max): every participant that has an upload (honest bytes
+ * or a copycat's), did not crash, lost no upload and is not in on time will reach the store after
+ * time_max — its upload is underway or its training is not done — so the validator rejects it
+ * (TOO_LATE). (With net.loss, an upload that starts after the close and is then lost counts here.)
+ */
+function countLateRejected(opened: OpenedRound, uploads: ReadonlyMap<number, PeerUpload>, crashFraction: ReadonlyMap<number, number>, inbox: OpenInbox): number {
+  let n = 0;
+  for (const p of opened.participants) {
+    const uid = p.peer.uid;
+    const planned = uploads.get(uid)!;
+    const hasUpload = planned.bytes !== null || planned.copycat;
+    if (hasUpload && !crashFraction.has(uid) && !inbox.arrived.has(uid) && !inbox.lost.has(uid)) n++;
+  }
+  return n;
 }
 
 /** One participant's time: ready offset + compute, crash check, upload, commit on arrival. */
 function* uploadProcess(
   ctx: SimContext,
-  round: number,
+  window: RoundWindow,
   state: RoundState,
   inbox: OpenInbox,
   complete: SimEvent,
@@ -99,8 +123,11 @@ function* uploadProcess(
   crashes: boolean,
 ): ProcessGenerator<void> {
   const { cfg, env, store } = ctx;
-  yield env.timeout(p.readyOffsetS + cfg.innerSteps * p.peer.stepTimeS);
+  const round = window.round;
+  yield env.timeout(window.startS + p.readyOffsetS + cfg.innerSteps * p.peer.stepTimeS - env.now);
   if (crashes) return;
+  // windows: templar's miner puts only once its window is over (`wait_until_window(step_window + 1)`).
+  if (cfg.windows !== undefined && env.now < window.endS) yield env.timeout(window.endS - env.now);
   // Only the adversaries plan copycats, so `adversaries` is set whenever `planned.copycat` is.
   const bytes = planned.copycat ? ctx.adversaries!.chooseCopy(inbox.arrived) : planned.bytes;
   if (bytes === null) return; // nothing to upload: counted late at close
@@ -115,7 +142,10 @@ function* uploadProcess(
     ? { seconds: transferSeconds(bytes.length, p.peer.link, store, 'upload'), delivered: true }
     : attemptTransfer(bytes.length, p.peer.link, store, 'upload', loss, ctx.netRng.fork(`xfer:${p.peer.uid}:${round}:up`));
   yield env.timeout(upload.seconds);
-  if (!upload.delivered) return; // lost: counted late at close
+  if (!upload.delivered) {
+    inbox.lost.add(p.peer.uid); // lost: counted late at close
+    return;
+  }
   const submitted = commitUpload(ctx, round, state, inbox, p.peer.uid, planned, bytes);
   if (submitted && cfg.closeWhenComplete && state.complete && !complete.triggered) complete.succeed(undefined, CLOSE_PRIORITY);
 }
