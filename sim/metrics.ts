@@ -19,7 +19,7 @@ export interface SimRoundRow {
   readonly joined: number;
   /** Kept on-time submissions (inner-step methods: the peers that took part in the steps). */
   readonly onTime: number;
-  /** Active, non-crashed peers whose message did not arrive by the window end. */
+  /** Active, non-crashed peers whose message did not arrive by the window end (with `windows`: by time_max). */
   readonly late: number;
   /**
    * Runs with a `windows` section (sim/windows.ts): the part of `late` whose upload reached the

@@ -4,7 +4,8 @@
  *   1. `trainAndUpload` (round-uploads.ts): each participant (already caught up, round-open.ts)
  *      trains H inner steps and encodes its Δ at once, then — as a kernel process — waits its
  *      ready offset and compute time, crashes or uploads, and its on-time arrival is submitted
- *      and committed (`commitUpload`); the window closes at t + windowS;
+ *      and committed (`commitUpload`); the window closes at t + windowS (with `windows`, at
+ *      templar's time_max: sim/windows.ts);
  *   2. `aggregateAndDefend` (round-aggregate.ts): the on-time messages go through the defence,
  *      the round is finalised (or skipped), the chain mirror posts the result, the sync is planned;
  *   3. `sync` (here): every participant that did not crash downloads its share (with gather-G,

@@ -3,7 +3,10 @@
  * (`trainAndUpload`), each on-time arrival is submitted and committed (`commitUpload`), and the
  * window closes at t + windowS, after every upload arriving at exactly that instant (the close
  * event has a lower priority than NORMAL), or as soon as every message is in with
- * `closeWhenComplete`.
+ * `closeWhenComplete`. With `windows` (sim/windows.ts) the window is on the block grid, a peer
+ * uploads only once it is over, and the close is at templar's time_max (window end +
+ * uploadDeadlineS); what is not in by then is counted `lateRejected`. With `transport: 'ring'`
+ * (DiLoCo, sim/ring-round.ts) nothing is uploaded: a Δ is "in" when its training is done.
  *
  * The *work* of a participant (H inner steps from θ^(r), encoding) is done at once at t: the params
  * cannot change before the window closes. Its *time* is a kernel process: it waits its arrival +
