@@ -94,6 +94,8 @@ const OPTIONAL_FIELDS = new Set<string>([
   'compute', 'compute.params', 'compute.tokensPerStep', 'compute.device', 'compute.gpusPerPeer', 'compute.mfu', 'compute.devices',
   // The gather step (sim/round-gather-config.ts): --set gather.peers=20 turns on templar's gather-G.
   'gather', 'gather.peers', 'gather.reserves', 'gather.refreshEvery', 'gather.downloadTimeoutS',
+  // Transport per method (sim/ring.ts) and windows on a block clock (sim/windows.ts): --set transport=ring, --set windows.blocksPerWindow=125.
+  'transport', 'windows', 'windows.blocksPerWindow', 'windows.blockTimeS', 'windows.uploadDeadlineS',
 ]);
 
 function kindOf(v: unknown): string {

@@ -11,7 +11,9 @@
  *   - sim round r = chain round r: the chain is mined to the block before r's window when r opens
  *     (commits land in r's first block) and to r's last block when the sim closes the window, so
  *     each round spends exactly `roundLength` blocks and a late upload's commit reverts with
- *     `RoundCommitmentsWindowClosed`;
+ *     `RoundCommitmentsWindowClosed`; with `windows` (SimBlockClock below) the blocks are the
+ *     sim's block clock instead: each call lands in the block of its sim time, the close mines to
+ *     the block of time_max (chain round r's last), so a late commit still reverts;
  *   - an on-time, accepted upload commits (round, FNV-1a of the bytes padded to bytes32,
  *     updateKey(round, uid) as bytes32);
  *   - at finalisation the validator posts the contributors that committed on chain (ascending,
@@ -36,6 +38,8 @@ import { ConfigError } from '../core/errors.ts';
 import type { GauntletState } from '../core/gauntlet/rating.ts';
 import { updateKey } from '../core/protocol/keys.ts';
 import { formatReasons } from './defence.ts';
+import { blockAt, chainGenesisBlock } from './windows.ts';
+import type { WindowsConfig } from './windows.ts';
 
 /** What a config may write under `chain`; every field optional ({@link CHAIN_DEFAULTS}). */
 export interface SimChainInput {
@@ -181,6 +185,18 @@ export interface SimChainModelOptions {
   readonly retainFinalisedRounds?: ModelChainOptions['retainFinalisedRounds'];
 }
 
+/**
+ * The sim's block clock, when the run has `windows` (sim/windows.ts): the mirror's blocks are the
+ * sim's blocks (block b = sim time [b, b + 1) × blockTimeS), chain round r's window the
+ * `blocksPerWindow` blocks that end with the block of round r's time_max, and every call lands in
+ * the block of the sim time it is made at (or the mirror's next block, which never goes back).
+ */
+export interface SimBlockClock {
+  readonly windows: WindowsConfig;
+  /** The sim time now, sim seconds. */
+  readonly nowS: () => number;
+}
+
 /** One run's mirror onto a {@link ModelChain}; MUTATED by every call. */
 export class SimChain {
   readonly model: ModelChain;
@@ -200,9 +216,14 @@ export class SimChain {
   #slashed = 0n;
   #slashCount = 0;
   #lastRound: [number, bigint] | null = null;
+  readonly #clock: SimBlockClock | null;
 
-  /** Deploys the Coordinator, adds the validator, funds `rounds` rounds of rewards, registers `uids`. */
-  constructor(cfg: SimChainConfig, rounds: number, uids: Iterable<number>, modelOptions: SimChainModelOptions = {}) {
+  /**
+   * Deploys the Coordinator, adds the validator, funds `rounds` rounds of rewards, registers `uids`.
+   * With `clock` (windows), `cfg.roundLength` is the windows' blocksPerWindow (config.ts checks it).
+   */
+  constructor(cfg: SimChainConfig, rounds: number, uids: Iterable<number>, modelOptions: SimChainModelOptions = {}, clock: SimBlockClock | null = null) {
+    this.#clock = clock;
     this.#minStake = BigInt(cfg.minStake);
     this.#slashAmount = BigInt(cfg.slashAmount);
     this.#maxSelected = cfg.maxSelected;
@@ -213,6 +234,8 @@ export class SimChain {
       automine: false,
       retainLogs: false, // nothing reads past logs here; at 10k peers they would cost ~1 KB per peer per round
       retainFinalisedRounds: modelOptions.retainFinalisedRounds ?? 0, // see the header: never read after finalise
+      // Block clock: genesis (chain round 0's first block) is set so round r's window ends at the block of its time_max.
+      ...(clock === null ? {} : { startBlock: BigInt(chainGenesisBlock(clock.windows) - 1) }),
     });
     this.model.addValidator(OWNER, VALIDATOR);
     if (rewardPerRound > 0n) this.model.fundRewards(OWNER, rewardPerRound * BigInt(rounds));
@@ -237,7 +260,8 @@ export class SimChain {
 
   /** Round `round` opens: mines up to the block before its window, so its commits land in its first block. */
   openRound(round: number): void {
-    this.#mineTo(this.model.roundWindow(BigInt(round)).firstBlock - 1n);
+    if (this.#clock !== null) this.#mineToNow();
+    else this.#mineTo(this.model.roundWindow(BigInt(round)).firstBlock - 1n);
   }
 
   /** The sim closed round `round`'s window: mines its last block, so later commits to it revert. */
@@ -249,6 +273,7 @@ export class SimChain {
   commit(round: number, uid: number, hash8: string): void {
     const address = this.#address.get(uid);
     if (address === undefined) return; // never registered (its register reverted, counted then)
+    if (this.#clock !== null) this.#mineToNow();
     const ok = this.#try(() => this.model.commit(address, this.#roundBigInt(round), fnvToBytes32(hash8), storageKeyBytes32(updateKey(round, uid))));
     if (ok !== null) {
       this.#commits++;
@@ -336,6 +361,12 @@ export class SimChain {
   #roundBigInt(round: number): bigint {
     if (this.#lastRound === null || this.#lastRound[0] !== round) this.#lastRound = [round, BigInt(round)];
     return this.#lastRound[1];
+  }
+
+  /** Block clock: mines to the block before the current sim time's, so the next call lands in it. */
+  #mineToNow(): void {
+    const clock = this.#clock!;
+    this.#mineTo(BigInt(blockAt(clock.windows, clock.nowS())) - 1n);
   }
 
   #mineTo(block: bigint): void {

@@ -38,6 +38,10 @@ import type { EnergyConfig, EnergyConfigInput } from './energy.ts';
 import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
 import { resolveGatherConfig } from './round-gather-config.ts';
+import { resolveTransport } from './ring.ts';
+import type { Transport } from './ring.ts';
+import { resolveWindowsConfig } from './windows.ts';
+import type { WindowsConfig, WindowsConfigInput } from './windows.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
@@ -114,6 +118,21 @@ export interface SimConfigInput {
    * gather-G is implemented for sparseloco only: DeMo syncs every inner step (inner-step.ts) and keeps its all-gather for now.
    */
   readonly gather?: GatherConfigInput;
+  /**
+   * How DDP's and DiLoCo's sync crosses the network (sim/ring.ts): 'store' (today's accounting: each
+   * peer's all-reduce share up to and down from the store) or 'ring' (a peer-to-peer ring
+   * all-reduce, 2(R − 1) hops gated by the slowest edge; DiLoCo then uploads nothing to the store).
+   * Absent: 'store', and the config and rows are exactly as before. sparseloco and demo: 'store' only.
+   */
+  readonly transport?: Transport;
+  /**
+   * Windows tied to blocks and templar's upload deadline (sim/windows.ts): round r's window is
+   * blocks [r·B, (r+1)·B) of a `blockTimeS` clock shared with the chain mirror, uploads are put
+   * after the window and accepted until `uploadDeadlineS` after the next window opens. `windowS`
+   * must equal blocksPerWindow × blockTimeS. Absent: today's windows, and the config and rows
+   * are exactly as before (no `lateRejected` column). Round-cadence methods only.
+   */
+  readonly windows?: WindowsConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -133,6 +152,10 @@ export interface SimConfig extends SimConfigInput {
   readonly compute?: ComputeModel;
   /** Present only when the input set it. */
   readonly gather?: GatherConfig;
+  /** Present only when the input set it. */
+  readonly transport?: Transport;
+  /** Present only when the input set it. */
+  readonly windows?: WindowsConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -148,7 +171,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather',
+  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows',
 ];
 
 /**
@@ -207,15 +230,24 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   if ((adversaries.length > 0 || defence.kind !== 'none') && optimFields.method !== 'sparseloco') {
     throw new ConfigError('optim.method', optimFields.method, 'must be "sparseloco" with adversaries or a defence (they read and forge its wire format)');
   }
-  const chain = resolveChainConfig(input.chain ?? {}, 'chain');
+  const chainInput = input.chain ?? {};
+  const windowsValue = input.windows === undefined ? undefined : resolveWindowsConfig(input.windows, input.windowS, optimFields.method, 'windows');
+  if (windowsValue !== undefined && chainInput.roundLength !== undefined && chainInput.roundLength !== windowsValue.blocksPerWindow) {
+    throw new ConfigError('chain.roundLength', chainInput.roundLength, `must equal windows.blocksPerWindow (${windowsValue.blocksPerWindow}): the chain mirror runs on the windows' block clock`);
+  }
+  // With windows the chain's rounds are the windows' blocks (sim/windows.ts, sim/chain.ts).
+  const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
     throw new ConfigError('gather.peers', gather.gather.peers, `must be 'all' with optim.method "${optimFields.method}": gather-G is implemented for sparseloco's round (demo syncs every inner step; ddp/diloco all-reduce)`);
   }
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather });
+  const transportValue = resolveTransport(transportInput, optimFields.method);
+  const transport = transportValue === undefined ? {} : { transport: transportValue };
+  const windows = windowsValue === undefined ? {} : { windows: windowsValue };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -70,10 +70,12 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
   const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
   const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale);
   const store = projectStore(resolveStoreLink(cfg.net), byteScale);
-  const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid)) : null;
+  const env = new Environment();
+  const clock = cfg.windows === undefined ? null : { windows: cfg.windows, nowS: () => env.now };
+  const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid), {}, clock) : null;
   return {
     cfg,
-    env: new Environment(),
+    env,
     store,
     transfers: new TransferNetwork(store, resolveBucketLink(cfg.net, byteScale)),
     churn,

@@ -12,9 +12,12 @@
  *   - churn acts per round: a peer drawn to crash this round leaves before the first step (counted
  *     in `crashed`, no late/crash semantics per step), and the steps start once the last
  *     participant has arrived and caught up (synchronous training waits for everyone);
- *   - a step's transfer is one upload plus one download of the peer's share through its link and
- *     the store's latency (the ring's 2(R−1) hops are not modelled separately), and transfer loss
- *     (net.loss) is not applied.
+ *   - transport (config `transport`, sim/ring.ts): 'store' (absent) charges each peer one upload
+ *     plus one download of its share through its link and the store's latency, and a step lasts
+ *     max over peers of (its compute + its transfers); 'ring' (DDP only here) runs the share as a
+ *     peer-to-peer ring all-reduce among the step's participants (ascending uid), which starts
+ *     once the slowest peer's gradient is ready: step = max compute + the ring's 2(R−1) hops.
+ *     Transfer loss (net.loss) is not applied either way.
  */
 import { fnv1a } from '../core/hash.ts';
 import type { PeerMessage } from '../core/baselines/index.ts';
@@ -23,6 +26,7 @@ import type { ProcessGenerator } from './kernel/index.ts';
 import type { RoundResult } from './metrics.ts';
 import { transferSeconds } from './network.ts';
 import type { PeerLink, StoreLink } from './network.ts';
+import { ringAllReduceSeconds } from './ring.ts';
 import { closeRound, finaliseOnChain } from './round-close.ts';
 import type { RoundTally } from './round-close.ts';
 import type { OpenedRound } from './round-open.ts';
@@ -32,6 +36,7 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
   const { cfg, env, comm, store, progress } = ctx;
   const { round, window } = opened;
   const H = cfg.innerSteps;
+  const ring = cfg.transport === 'ring';
   const crashes = ctx.churn.crashes;
   const participants = opened.participants.filter((p) => crashes === null || crashes.crashPoint(p.peer.uid, round) === null);
   const crashed = opened.participants.length - participants.length;
@@ -62,11 +67,18 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
       const wire = comm.wireBytes(messages.map((m) => m.bytes.length));
       let stepS = 0;
       let transferMaxS = 0;
+      if (ring) {
+        // Synchronous collective: it starts when the last gradient is ready, and gates every member.
+        transferMaxS = ringAllReduceSeconds(cfg.net, participants.map((p) => p.peer.link), wire[0]!.uploadBytes);
+        stepS = Math.max(...participants.map((p) => p.peer.stepTimeS)) + transferMaxS;
+      }
       participants.forEach((p, i) => {
         const { uploadBytes, downloadBytes } = wire[i]!;
-        const transferS = sendSeconds(uploadBytes, p.peer.link, store, 'upload') + sendSeconds(downloadBytes, p.peer.link, store, 'download');
-        stepS = Math.max(stepS, p.peer.stepTimeS + transferS);
-        transferMaxS = Math.max(transferMaxS, transferS);
+        if (!ring) {
+          const transferS = sendSeconds(uploadBytes, p.peer.link, store, 'upload') + sendSeconds(downloadBytes, p.peer.link, store, 'download');
+          stepS = Math.max(stepS, p.peer.stepTimeS + transferS);
+          transferMaxS = Math.max(transferMaxS, transferS);
+        }
         bytesUp += uploadBytes;
         bytesDown += downloadBytes;
         bytesOf.set(p.peer.uid, bytesOf.get(p.peer.uid)! + uploadBytes + downloadBytes);

@@ -19,8 +19,13 @@ export interface SimRoundRow {
   readonly joined: number;
   /** Kept on-time submissions (inner-step methods: the peers that took part in the steps). */
   readonly onTime: number;
-  /** Active, non-crashed peers whose message did not arrive by the window end. */
+  /** Active, non-crashed peers whose message did not arrive by the window end (with `windows`: by time_max). */
   readonly late: number;
+  /**
+   * Runs with a `windows` section (sim/windows.ts): the part of `late` whose upload reached the
+   * store after time_max and was rejected (templar's TOO_LATE); absent otherwise, uploads.
+   */
+  readonly lateRejected?: number;
   /** Active peers that crashed after training, before upload (inner-step methods: before the round's steps). */
   readonly crashed: number;
   /** Peers whose messages entered the outer step (inner-step methods: the last step). */

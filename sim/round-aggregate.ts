@@ -17,6 +17,8 @@ import { finaliseOnChain } from './round-close.ts';
 import type { DefenceRowFigures } from './round-close.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
 import type { RoundGather } from './round-gather.ts';
+import { ringSyncPlan } from './ring-round.ts';
+import { acceptUntilS } from './windows.ts';
 import type { RoundInbox } from './round-uploads.ts';
 
 /** What the round's aggregation did, and the sync it calls for. */
@@ -34,6 +36,8 @@ export interface AggregateOutcome {
   readonly downloads: readonly number[];
   /** gather-G: each of `syncing`'s download time, same order, sim seconds; null for the all-gather (one transfer of `downloads`). */
   readonly downloadTimesS: readonly number[] | null;
+  /** transport 'ring': bytes each ring member sent peer to peer, by uid; null with the store. */
+  readonly ringSent: ReadonlyMap<number, number> | null;
 }
 
 /**
@@ -52,7 +56,7 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const defended = ctx.defence.applyRound(ctx.params, ctx.shared, {
     round,
     globalStep: globalStepBefore,
-    windowEnd: window.endS,
+    windowEnd: acceptUntilS(ctx.cfg.windows, window),
     messages: batch,
     arrivedAt: inbox.arrivedAt,
     commitments: inbox.commitments,
@@ -64,17 +68,19 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const wire = applied.length === 0 ? [] : comm.wireBytes(applied.map((m) => m.bytes.length));
   const shareOf = new Map(applied.map((m, i) => [m.peerUid, wire[i]!.downloadBytes]));
   const allAppliedBytes = applied.reduce((a, m) => a + m.bytes.length, 0);
-  const syncing = report.applied ? participants.filter((p) => !inbox.crashFraction.has(p.peer.uid)) : [];
+  // transport 'ring' (DiLoCo, ring-round.ts): only the contributors sync, over a peer-to-peer ring.
+  const ring = ctx.cfg.transport === 'ring' ? ringSyncPlan(ctx, participants, report.applied ? report.contributors : [], wire) : null;
+  const syncing = ring?.members ?? (report.applied ? participants.filter((p) => !inbox.crashFraction.has(p.peer.uid)) : []);
   // gather-G: a peer downloads the gathered messages (before the defence judged them); else its share of the applied ones.
-  const downloads = syncing.map((p) => (gather === null ? (shareOf.get(p.peer.uid) ?? allAppliedBytes) : gather.bytesOf(p.peer.uid)));
-  const downloadTimesS = gather === null ? null : syncing.map((p) => gather.secondsOf(p.peer.uid));
+  const downloads = ring?.downloads ?? syncing.map((p) => (gather === null ? (shareOf.get(p.peer.uid) ?? allAppliedBytes) : gather.bytesOf(p.peer.uid)));
+  const downloadTimesS = ring?.secondsEach ?? (gather === null ? null : syncing.map((p) => gather.secondsOf(p.peer.uid)));
   const status = state.finalise(env.now, report, { wire: downloads.map((d) => ({ uploadBytes: 0, downloadBytes: d })) });
   progress.record(state.outcome());
   if (status === 'finalised') ctx.aggregates.record(round, allAppliedBytes);
   const slashed = gauntletBefore === null ? [] : slashedBetween(gauntletBefore, ctx.defence.gauntletState);
   finaliseOnChain(ctx, round, status === 'finalised' ? report.contributors : [], defended.weights, slashed);
   ctx.gather?.recordRound(status, report.contributors, defended.weights);
-  return { status, contributors: report.contributors, rejected: defended.rejected, weights: defended.weights, syncing, downloads, downloadTimesS };
+  return { status, contributors: report.contributors, rejected: defended.rejected, weights: defended.weights, syncing, downloads, downloadTimesS, ringSent: ring?.sent ?? null };
 }
 
 /** The adversarial-robustness columns of the round's row (read after the outer step). */

@@ -4,7 +4,8 @@
  *   1. `trainAndUpload` (round-uploads.ts): each participant (already caught up, round-open.ts)
  *      trains H inner steps and encodes its Δ at once, then — as a kernel process — waits its
  *      ready offset and compute time, crashes or uploads, and its on-time arrival is submitted
- *      and committed (`commitUpload`); the window closes at t + windowS;
+ *      and committed (`commitUpload`); the window closes at t + windowS (with `windows`, at
+ *      templar's time_max: sim/windows.ts);
  *   2. `aggregateAndDefend` (round-aggregate.ts): the on-time messages go through the defence,
  *      the round is finalised (or skipped), the chain mirror posts the result, the sync is planned;
  *   3. `sync` (here): every participant that did not crash downloads its share (with gather-G,
@@ -12,9 +13,10 @@
  *      download is the sync time, and the next window opens at max(window end, sync done). A
  *      crashed peer does not sync: it is stale when it returns and pays a catch-up;
  *   4. `closeRound` (round-close.ts, shared with inner-step.ts): energy and the row figures.
- * Counts: participants that did not crash and have no on-time submission are late. For ring
- * methods (DiLoCo) bytesUp is still the encoded message size, the download side uses the method's
- * `wireBytes`.
+ * Counts: participants that did not crash and have no on-time submission are late. DiLoCo with
+ * the store (transport absent): bytesUp is the encoded message size, the download side the
+ * method's `wireBytes`; with `transport: 'ring'` (ring-round.ts) nothing goes to the store and
+ * bytesUp is what the ring's members sent peer to peer.
  */
 import { openRound } from '../core/protocol/index.ts';
 import type { PeerRoundUsage } from './energy.ts';
@@ -29,6 +31,7 @@ import type { GatherRowColumns, RoundTally } from './round-close.ts';
 import { RoundGather } from './round-gather.ts';
 import type { OpenedRound } from './round-open.ts';
 import { trainAndUpload } from './round-uploads.ts';
+import { acceptUntilS } from './windows.ts';
 import type { RoundInbox } from './round-uploads.ts';
 
 /** Runs one round of a cadence-'round' method; resolves when its sync is done. */
@@ -36,7 +39,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const { round, window, participants } = opened;
   // gather-G: the list in force is fixed at the window start; its hook picks the messages at close.
   const gather = ctx.gather === null ? null : new RoundGather(ctx, opened, ctx.gather);
-  const state = openRound({ round, windowStart: window.startS, windowEnd: window.endS, activePeers: participants.map((p) => p.peer.uid), ...(gather === null ? {} : { select: gather.select }) });
+  const state = openRound({ round, windowStart: window.startS, windowEnd: acceptUntilS(ctx.cfg.windows, window), activePeers: participants.map((p) => p.peer.uid), ...(gather === null ? {} : { select: gather.select }) });
   const inbox = yield* trainAndUpload(ctx, opened, state);
   gather?.receive(inbox);
   const outcome = aggregateAndDefend(ctx, opened, state, inbox, gather);
@@ -46,10 +49,11 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const tally: RoundTally = {
     onTime: counters.onTime,
     late: participants.length - crashed - counters.onTime,
+    ...(inbox.lateRejected === undefined ? {} : { lateRejected: inbox.lateRejected }),
     crashed,
     contributors: counters.contributors,
     meanTrainLoss: inbox.meanTrainLoss,
-    bytesUp: inbox.bytesUp,
+    bytesUp: inbox.bytesUp + ringSentTotal(outcome),
     bytesDown: counters.bytesDown,
     syncTimeS,
     status: outcome.status,
@@ -78,6 +82,13 @@ function* sync(ctx: SimContext, outcome: AggregateOutcome): ProcessGenerator<num
   return syncTimeS;
 }
 
+/** transport 'ring': the bytes the ring's members sent peer to peer (the round's upload); 0 with the store. */
+function ringSentTotal(outcome: AggregateOutcome): number {
+  let total = 0;
+  for (const b of outcome.ringSent?.values() ?? []) total += b;
+  return total;
+}
+
 /** Each participant's compute, presence and traffic this round (participants order), for energy. */
 function usageOf(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcome: AggregateOutcome): PeerRoundUsage[] {
   const downloadOf = new Map(outcome.syncing.map((p, i) => [p.peer.uid, outcome.downloads[i]!]));
@@ -87,7 +98,7 @@ function usageOf(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcom
     const fraction = inbox.crashFraction.get(p.peer.uid);
     // A crashed peer stays until its crash point, and at least until it finished training.
     const leaveOffsetS = fraction === undefined ? roundS : Math.max(p.readyOffsetS + computeS, fraction * ctx.cfg.windowS);
-    const sentBytes = fraction === undefined ? (inbox.sent.get(p.peer.uid)?.length ?? 0) : 0;
+    const sentBytes = fraction !== undefined ? 0 : outcome.ringSent !== null ? (outcome.ringSent.get(p.peer.uid) ?? 0) : (inbox.sent.get(p.peer.uid)?.length ?? 0);
     return { computeS, presentS: leaveOffsetS - p.arrivalOffsetS, bytes: sentBytes + (downloadOf.get(p.peer.uid) ?? 0) + p.catchUpBytes };
   });
 }

@@ -15,6 +15,8 @@ import type { OpenedRound } from './round-open.ts';
 export interface RoundTally {
   readonly onTime: number;
   readonly late: number;
+  /** With `windows` only (sim/windows.ts): the part of `late` delivered after time_max. */
+  readonly lateRejected?: number;
   readonly crashed: number;
   readonly contributors: number;
   readonly meanTrainLoss: number | null;
@@ -66,6 +68,7 @@ export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTal
       joined: opened.joined,
       onTime: tally.onTime,
       late: tally.late,
+      ...(tally.lateRejected === undefined ? {} : { lateRejected: tally.lateRejected }),
       crashed: tally.crashed,
       contributors: tally.contributors,
       heldoutLoss: ctx.backend.evaluate(ctx.params, 'heldout'),

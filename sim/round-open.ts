@@ -9,12 +9,13 @@ import { timeCatchUps } from './flows-round.ts';
 import type { RoundWindow } from './churn.ts';
 import type { SimContext } from './context.ts';
 import type { SimPeer } from './population.ts';
+import { gridWindow } from './windows.ts';
 
 /** A present peer as the round opened for it. */
 export interface Participant {
   readonly peer: SimPeer;
   readonly shards: readonly number[];
-  /** When it arrived, after the window start, sim seconds (0 unless it joined mid-window). */
+  /** When it arrived, after the window start, sim seconds (0 unless it joined mid-window, or the round opened late on the windows' grid). */
   readonly arrivalOffsetS: number;
   /** Bytes it downloaded to catch up before training. */
   readonly catchUpBytes: number;
@@ -40,7 +41,9 @@ export interface OpenedRound {
  */
 export function openSimRound(ctx: SimContext, round: number): OpenedRound {
   const { cfg, env, population, progress } = ctx;
-  const window: RoundWindow = { round, startS: env.now, endS: env.now + cfg.windowS };
+  // windows (sim/windows.ts): the round keeps its block-grid window even when it opens late.
+  const window: RoundWindow = cfg.windows === undefined ? { round, startS: env.now, endS: env.now + cfg.windowS } : { round, ...gridWindow(cfg.windows, round) };
+  const lateStartS = env.now - window.startS; // 0 without windows
   const joined = population.admitJoins(window);
   if (ctx.chain !== null) {
     ctx.chain.openRound(round);
@@ -53,10 +56,13 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
     ? new Map<number, readonly number[]>()
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
   let catchUpBytes = 0;
+  // Nobody starts before the round opens (windows: a round opening late keeps its grid window).
+  const arrivals = active.map(({ arrivalOffsetS }) => Math.max(arrivalOffsetS, lateStartS));
   // A checkpoint is the dense fp32 params: params.byteLength bytes. Every catch-up is timed together (flows).
   const sizes = active.map(({ peer }) => catchUpDownloads(planCatchUp(peer.syncedStep, progress, cfg.catchUp), ctx.params.byteLength, ctx.aggregates));
-  const seconds = timeCatchUps(ctx, active.map(({ peer, arrivalOffsetS }, i) => ({ link: peer.link, startS: arrivalOffsetS, sizes: sizes[i]! })));
-  const participants = active.map(({ peer, arrivalOffsetS }, i): Participant => {
+  const seconds = timeCatchUps(ctx, active.map(({ peer }, i) => ({ link: peer.link, startS: arrivals[i]!, sizes: sizes[i]! })));
+  const participants = active.map(({ peer }, i): Participant => {
+    const arrivalOffsetS = arrivals[i]!;
     const bytes = sizes[i]!.reduce((a, b) => a + b, 0);
     peer.syncedStep = progress.globalStep;
     catchUpBytes += bytes;

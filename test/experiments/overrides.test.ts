@@ -25,6 +25,9 @@ describe('experiments/overrides', () => {
     const out = applyOverrides(base, { 'optim.outerLr': 0.5, 'backend.hiddenDim': 8 }, 'test');
     expect(out.optim).to.include({ outerLr: 0.5 });
     expect(out.backend).to.deep.equal({ hiddenDim: 8 });
+    const windowed = applyOverrides(base, { transport: 'store', 'windows.blocksPerWindow': 125, 'windows.uploadDeadlineS': 70 }, 'test');
+    expect(windowed).to.include({ transport: 'store' });
+    expect(windowed.windows).to.deep.equal({ blocksPerWindow: 125, uploadDeadlineS: 70 });
   });
 
   it('rejects a type change, naming the key, the value and the expected type', () => {
