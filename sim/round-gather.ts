@@ -8,7 +8,8 @@
  * for a round stays a candidate, as templar's "active" peers are those that uploaded within the
  * last few windows) and the weights of the last finalised round: Gauntlet's weights when
  * the run's defence is Gauntlet, else weight 1 for each contributor of that round and 0 for the
- * rest (exactly what the chain mirror posts, sim/chain.ts). Before any round is finalised there
+ * rest (exactly what the chain mirror posts, sim/chain.ts). With the lagged validator (defence
+ * 'gauntlet', sim/validator.ts) a republication takes its latest posted list in force instead. Before any round is finalised there
  * are no weights and the list is registration order (core/protocol/peer-list.ts says why).
  *
  * `RoundGather` (one per round): the selection hook of the round state. At close it decides, from
