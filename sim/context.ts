@@ -15,13 +15,17 @@ import { SimChain } from './chain.ts';
 import { createChurn } from './churn.ts';
 import type { Churn } from './churn.ts';
 import type { SimConfig } from './config.ts';
-import { Defence } from './defence.ts';
+import { Defence, gauntletConfigOf } from './defence.ts';
 import { Environment } from './kernel/index.ts';
 import { projectStore, resolveBucketLink, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
 import { PeerListPublisher } from './round-gather.ts';
 import { TransferNetwork } from './transfers.ts';
+import type { SyncMeasure } from '../core/gauntlet/penalties.ts';
+import type { SimPeer } from './population.ts';
+import { LaggedValidator } from './validator.ts';
+import { syncFromStepsBehind } from './validator-sync.ts';
 
 /** Everything a round reads or advances. */
 export interface SimContext {
@@ -51,12 +55,19 @@ export interface SimContext {
   readonly chain: SimChain | null;
   /** The validator's peer list for gather-G (sim/round-gather.ts); null for the all-gather. */
   readonly gather: PeerListPublisher | null;
+  /** The lagged Gauntlet validator (defence 'gauntlet', sim/validator.ts); null otherwise. */
+  readonly validator: LaggedValidator | null;
+  /**
+   * How far a peer's model is behind `referenceStep`, as the validator's sync check sees it. Now
+   * templar's steps-behind formula (sim/validator-sync.ts); the θ replicas replace it on merge.
+   */
+  readonly syncMeasure: (peer: SimPeer, referenceStep: number) => SyncMeasure;
 }
 
 /**
  * Builds a run's world from its resolved config, its built backend (already checked against the
  * config) and the run's root stream. Streams: 'churn', 'net', 'init', 'compute', 'adversaries',
- * 'defence' (the backend has its own, 'backend').
+ * 'defence', 'validator' (the backend has its own, 'backend').
  *
  * @example
  * const ctx = createSimContext(cfg, backend, createRng(cfg.seed));
@@ -73,6 +84,12 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
   const env = new Environment();
   const clock = cfg.windows === undefined ? null : { windows: cfg.windows, nowS: () => env.now };
   const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid), {}, clock) : null;
+  const gather = cfg.gather === undefined || cfg.gather.peers === 'all' ? null : new PeerListPublisher({ ...cfg.gather, peers: cfg.gather.peers });
+  const defence = new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence'));
+  const gauntlet = cfg.defence.kind === 'gauntlet' ? gauntletConfigOf(cfg.defence) : null;
+  const validator = gauntlet === null
+    ? null
+    : new LaggedValidator({ cfg, gauntlet, sparseloco: defence.sparseloco!, layout: backend.layout, backend, env, store, byteScale, publisher: gather, rng: root.fork('validator') });
   return {
     cfg,
     env,
@@ -89,8 +106,10 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     netRng,
     byteScale,
     adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
-    defence: new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence')),
+    defence,
     chain,
-    gather: cfg.gather === undefined || cfg.gather.peers === 'all' ? null : new PeerListPublisher({ ...cfg.gather, peers: cfg.gather.peers }),
+    gather,
+    validator,
+    syncMeasure: syncFromStepsBehind,
   };
 }

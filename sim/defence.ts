@@ -10,14 +10,18 @@
  *               value is rejected with its typed reason; the rest go through a robust aggregator
  *               (core/robust) and θ ← θ − α·g with α = optim.outerLr. Krum's f is clamped to
  *               ⌊(n − 3)/2⌋ for the round's n accepted updates, so rejections do not stall it;
- *   'gauntlet'  `validateRound` (core/gauntlet) on every on-time submission — commitment hash =
- *               FNV-1a of the uploaded bytes, freshness = the peer's synced step, loss oracle =
- *               backend.evaluate on shards — and only its top-G selection is applied through the
- *               communicator. The validator state persists across rounds; each round's weights
- *               are the peers' rewards.
+ *   'gauntlet'  Gauntlet as it runs: the peers' aggregate is the communicator's own apply of the
+ *               gathered messages (as 'none'; no same-round filtering), and the validator is its
+ *               own lagged node (sim/validator.ts) whose weights and peer list act on LATER
+ *               windows. The Defence holds the config only; the run's LaggedValidator does the work;
+ *   'gauntlet-oracle'  the same-round oracle: `validateRound` (core/gauntlet) on every on-time
+ *               submission — commitment hash = FNV-1a of the uploaded bytes, freshness = the
+ *               peer's synced step, loss oracle = backend.evaluate on shards, at no simulated
+ *               cost — and only its top-G selection is applied through the communicator. The
+ *               validator state persists across rounds; each round's weights are the rewards.
  *
  * Rejection reasons are counted per round: 'decode:<codec reason>', 'config-mismatch',
- * 'non-finite', and for Gauntlet also 'hash-mismatch', 'stale', 'norm-bound', 'late' and
+ * 'non-finite', and for the oracle also 'hash-mismatch', 'stale', 'norm-bound', 'late' and
  * 'negative-score' (a peer missing from the store is not counted: it is late or crashed).
  */
 import type { ApplyReport, Communicator, PeerMessage } from '../core/baselines/index.ts';
@@ -45,13 +49,14 @@ import type { TrainingBackend } from '../backends/backend.ts';
 export type DefenceConfig =
   | { readonly kind: 'none' }
   | { readonly kind: 'robust'; readonly aggregator: RobustAggregatorSpec }
-  | { readonly kind: 'gauntlet'; readonly gauntlet?: Partial<GauntletConfig> };
+  | { readonly kind: 'gauntlet'; readonly gauntlet?: Partial<GauntletConfig> }
+  | { readonly kind: 'gauntlet-oracle'; readonly gauntlet?: Partial<GauntletConfig> };
 
 export const NO_DEFENCE: DefenceConfig = Object.freeze({ kind: 'none' });
 
 /** Validates a defence config by building what it names; throws {@link ConfigError}. */
 export function validateDefence(d: DefenceConfig, key = 'defence'): void {
-  if (typeof d !== 'object' || d === null) throw new ConfigError(key, d, 'must be { kind: "none" | "robust" | "gauntlet", … }');
+  if (typeof d !== 'object' || d === null) throw new ConfigError(key, d, 'must be { kind: "none" | "robust" | "gauntlet" | "gauntlet-oracle", … }');
   switch (d.kind) {
     case 'none':
       return;
@@ -59,10 +64,11 @@ export function validateDefence(d: DefenceConfig, key = 'defence'): void {
       createRobustAggregator(d.aggregator);
       return;
     case 'gauntlet':
+    case 'gauntlet-oracle':
       resolveGauntletConfig(d.gauntlet ?? {});
       return;
     default:
-      throw new ConfigError(`${key}.kind`, (d as { kind: unknown }).kind, 'must be "none", "robust" or "gauntlet"');
+      throw new ConfigError(`${key}.kind`, (d as { kind: unknown }).kind, 'must be "none", "robust", "gauntlet" or "gauntlet-oracle"');
   }
 }
 
@@ -85,11 +91,16 @@ export interface DefenceRoundResult {
   readonly report: Pick<ApplyReport, 'applied' | 'contributors'>;
   /** Rejections by reason. */
   readonly rejected: ReadonlyMap<string, number>;
-  /** Gauntlet's weights (rewards) by uid; null for the other defences. */
+  /** The oracle's weights (rewards) by uid; null for the other defences. */
   readonly weights: ReadonlyMap<number, number> | null;
 }
 
-/** The defence of one run; stateful only for Gauntlet (its validator state). */
+/** The run's Gauntlet config when its defence is either Gauntlet, else null. */
+export function gauntletConfigOf(d: DefenceConfig): GauntletConfig | null {
+  return d.kind === 'gauntlet' || d.kind === 'gauntlet-oracle' ? resolveGauntletConfig(d.gauntlet ?? {}) : null;
+}
+
+/** The defence of one run; stateful only for the Gauntlet oracle (its validator state). */
 export class Defence {
   readonly config: DefenceConfig;
   readonly #cfg: SparseLocoConfig | null;
@@ -108,10 +119,15 @@ export class Defence {
     if (config.kind !== 'none' && optim.method !== 'sparseloco') throw new ConfigError('defence.kind', config.kind, `needs optim.method "sparseloco" (got "${optim.method}")`);
     const { method: _method, ...overrides } = optim as { method: string } & Partial<SparseLocoConfig>;
     this.#cfg = optim.method === 'sparseloco' ? resolveSparseLocoConfig(overrides) : null;
-    this.#gauntlet = config.kind === 'gauntlet' ? resolveGauntletConfig(config.gauntlet ?? {}) : null;
+    this.#gauntlet = config.kind === 'gauntlet-oracle' ? resolveGauntletConfig(config.gauntlet ?? {}) : null;
   }
 
-  /** Gauntlet's current validator state (read only). */
+  /** The SparseLoCo config of the run's messages (null for other methods). */
+  get sparseloco(): SparseLocoConfig | null {
+    return this.#cfg;
+  }
+
+  /** The oracle's current validator state (read only; empty for the other kinds). */
   get gauntletState(): GauntletState {
     return this.#state;
   }
@@ -119,13 +135,15 @@ export class Defence {
   /** Applies the round's messages to `params` through the defence. MUTATES params and shared. */
   applyRound(params: Float32Array, shared: unknown, input: DefenceRoundInput): DefenceRoundResult {
     switch (this.config.kind) {
+      // Lagged Gauntlet: the peers' aggregate does not wait for scores (sim/validator.ts judges later).
+      case 'gauntlet':
       case 'none': {
         const report = this.comm.apply(params, shared, input.messages);
         return { report, rejected: countReasons(report.rejected.map((r) => r.reason)), weights: null };
       }
       case 'robust':
         return this.#robust(params, this.config.aggregator, input);
-      case 'gauntlet':
+      case 'gauntlet-oracle':
         return this.#validate(params, shared, input);
     }
   }

@@ -83,6 +83,16 @@ export interface SimRoundRow {
   readonly gatherMissing?: number;
   /** Listed messages given up: a download would have finished after gather.downloadTimeoutS, messages. */
   readonly gatherTimedOut?: number;
+  /** Lagged Gauntlet (sim/validator.ts), validations finished since the previous row: bytes the validator downloaded, real bytes. */
+  readonly validatorBytesDown?: number;
+  /** Their download + evaluation time on the validator, sim seconds. */
+  readonly validatorTimeS?: number;
+  /** Peers whose messages they evaluated (loss before/after), peers. */
+  readonly validatorEvaluated?: number;
+  /** The validator's energy for them (not in energyKWh, which is the peers'), kWh. */
+  readonly validatorEnergyKWh?: number;
+  /** Windows that closed while the validator was busy and went unvalidated, windows. */
+  readonly validatorSkipped?: number;
   /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
   readonly chainCommits?: number;
   /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */

@@ -6,7 +6,9 @@
  * the params hash, Gauntlet's slashes). It also plans the sync: every participant that did not
  * crash downloads — contributors their `wireBytes` share, the others every applied message; with
  * gather-G (round-gather.ts) every syncing peer downloads the gathered messages instead.
- * `defenceRowFigures` turns the outcome into the row's robustness columns.
+ * `defenceRowFigures` turns the outcome into the row's robustness columns. With defence
+ * 'gauntlet' the closed window is then handed to the lagged validator (sim/validator.ts), and the
+ * weights posted are the ones it last set — not a judgement of this round's messages.
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
 import type { RoundState } from '../core/protocol/index.ts';
@@ -50,7 +52,9 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const { round, window, participants } = opened;
   const globalStepBefore = progress.globalStep;
   const { selected } = state.close(env.now);
-  const gauntletBefore = ctx.chain !== null && ctx.defence.config.kind === 'gauntlet' ? ctx.defence.gauntletState : null;
+  const gauntletBefore = ctx.chain !== null && ctx.defence.config.kind === 'gauntlet-oracle' ? ctx.defence.gauntletState : null;
+  // The lagged validator judges θ as the window's peers started from it: keep a copy before the step.
+  const paramsBefore = ctx.validator === null ? null : ctx.params.slice();
   ctx.adversaries?.endRound(inbox.arrived); // next round's copycats fall back to this round's messages
   const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: inbox.arrived.get(s.peerUid)! }));
   const defended = ctx.defence.applyRound(ctx.params, ctx.shared, {
@@ -77,10 +81,35 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const status = state.finalise(env.now, report, { wire: downloads.map((d) => ({ uploadBytes: 0, downloadBytes: d })) });
   progress.record(state.outcome());
   if (status === 'finalised') ctx.aggregates.record(round, allAppliedBytes);
-  const slashed = gauntletBefore === null ? [] : slashedBetween(gauntletBefore, ctx.defence.gauntletState);
-  finaliseOnChain(ctx, round, status === 'finalised' ? report.contributors : [], defended.weights, slashed);
-  ctx.gather?.recordRound(status, report.contributors, defended.weights);
-  return { status, contributors: report.contributors, rejected: defended.rejected, weights: defended.weights, syncing, downloads, downloadTimesS, ringSent: ring?.sent ?? null };
+  // Lagged Gauntlet: what the chain posts this round is what the validator last set (its lag).
+  const weights = ctx.validator === null ? defended.weights : ctx.validator.chainWeights;
+  const slashed = ctx.validator !== null ? ctx.validator.takeSlashes() : gauntletBefore === null ? [] : slashedBetween(gauntletBefore, ctx.defence.gauntletState);
+  finaliseOnChain(ctx, round, status === 'finalised' ? report.contributors : [], weights, slashed);
+  ctx.gather?.recordRound(status, report.contributors, weights);
+  if (ctx.validator !== null) startValidator(ctx, opened, inbox, gather, selected.map((s) => s.peerUid), globalStepBefore, paramsBefore!);
+  return { status, contributors: report.contributors, rejected: defended.rejected, weights, syncing, downloads, downloadTimesS, ringSent: ring?.sent ?? null };
+}
+
+/** Hands the closed window to the lagged validator (sim/validator.ts), which runs beside the next rounds. */
+function startValidator(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, gather: RoundGather | null, selected: readonly number[], globalStep: number, params: Float32Array): void {
+  const gathered = [...selected].sort((a, b) => a - b);
+  const listed = gather === null ? gathered.length : gather.list.primaries.length;
+  const skipped = gather === null ? [] : gather.result.failed.map((f) => f.uid).sort((a, b) => a - b);
+  ctx.validator!.startWindow({
+    window: opened.round,
+    globalStep,
+    params,
+    windowEnd: acceptUntilS(ctx.cfg.windows, opened.window), // the deadline messages were judged against
+    assignments: new Map(opened.participants.map((p) => [p.peer.uid, p.shards])),
+    gathered,
+    skipped,
+    successRate: listed === 0 ? 1 : Math.min(1, gathered.length / listed),
+    arrived: inbox.arrived,
+    arrivedAt: inbox.arrivedAt,
+    commitments: inbox.commitments,
+    sync: new Map(opened.participants.map((p) => [p.peer.uid, ctx.syncMeasure(p.peer, globalStep)])),
+    registered: ctx.population.peers.map((p) => p.uid),
+  });
 }
 
 /** The adversarial-robustness columns of the round's row (read after the outer step). */
@@ -88,6 +117,7 @@ export function defenceRowFigures(ctx: SimContext, outcome: AggregateOutcome): D
   const adv = ctx.adversaries;
   let total = 0;
   for (const c of outcome.rejected.values()) total += c;
+  const validator = ctx.validator === null ? {} : ctx.validator.takeRowColumns();
   let rewardShareAttackers: number | null = null;
   if (outcome.weights !== null) {
     let all = 0;
@@ -111,5 +141,6 @@ export function defenceRowFigures(ctx: SimContext, outcome: AggregateOutcome): D
     attackersSelected: adv === null ? 0 : outcome.contributors.filter((uid) => adv.isAttacker(uid)).length,
     rewardShareAttackers,
     nanOccurred,
+    ...validator,
   };
 }

@@ -8,7 +8,8 @@
  * for a round stays a candidate, as templar's "active" peers are those that uploaded within the
  * last few windows) and the weights of the last finalised round: Gauntlet's weights when
  * the run's defence is Gauntlet, else weight 1 for each contributor of that round and 0 for the
- * rest (exactly what the chain mirror posts, sim/chain.ts). Before any round is finalised there
+ * rest (exactly what the chain mirror posts, sim/chain.ts). With the lagged validator (defence
+ * 'gauntlet', sim/validator.ts) a republication takes its latest posted list in force instead. Before any round is finalised there
  * are no weights and the list is registration order (core/protocol/peer-list.ts says why).
  *
  * `RoundGather` (one per round): the selection hook of the round state. At close it decides, from
@@ -43,21 +44,34 @@ import type { GatherConfig } from './round-gather-config.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
 import type { RoundInbox } from './round-uploads.ts';
 
-/** The validator's peer list across rounds. MUTATED by `listFor` and `recordRound`. */
+/** The validator's peer list across rounds. MUTATED by `listFor`, `recordRound` and `acceptPost`. */
 export class PeerListPublisher {
   #list: PeerList | null = null;
   #publishedRound = 0;
   #weights: ReadonlyMap<number, number> | null = null;
+  /** The lagged validator's posts not yet in force, in posting order (sim/validator.ts). */
+  #posts: { readonly list: PeerList; readonly effectiveFrom: number }[] = [];
+  #inForce: PeerList | null = null;
 
   constructor(readonly config: GatherConfig & { readonly peers: number }) {}
 
-  /** The list in force at `round`, republished first when `refreshEvery` windows have passed. */
+  /**
+   * The list in force at `round`, republished first when `refreshEvery` windows have passed: the
+   * lagged validator's latest post in force by then (its `effectiveFrom` ≤ round) when there is
+   * one, else from the last finalised round's weights.
+   */
   listFor(round: number, registered: readonly number[]): PeerList {
+    while (this.#posts.length > 0 && this.#posts[0]!.effectiveFrom <= round) this.#inForce = this.#posts.shift()!.list;
     if (this.#list === null || round - this.#publishedRound >= this.config.refreshEvery) {
-      this.#list = publishPeerList({ weights: this.#weights, registered, gatherCount: this.config.peers, reserveCount: this.config.reserves });
+      this.#list = this.#inForce ?? publishPeerList({ weights: this.#weights, registered, gatherCount: this.config.peers, reserveCount: this.config.reserves });
       this.#publishedRound = round;
     }
     return this.#list;
+  }
+
+  /** The lagged validator posted a list, in force from window `effectiveFrom` on. */
+  acceptPost(post: { readonly list: PeerList; readonly effectiveFrom: number }): void {
+    this.#posts.push(post);
   }
 
   /** Keeps a finalised round's weights (Gauntlet's, else 1 per contributor) for the next list. */
@@ -128,6 +142,12 @@ export class RoundGather {
   /** Real bytes a syncing peer downloaded (0 for a peer that did not sync). */
   bytesOf(uid: number): number {
     return this.#downloads.get(uid)?.bytes ?? 0;
+  }
+
+  /** What the gather decided (after close): used, failed and fills. */
+  get result(): GatherResult {
+    assertInvariant(this.#result !== null, 'RoundGather.result before the round closed');
+    return this.#result;
   }
 
   /** A syncing peer's gather time, sim seconds. */

@@ -2,6 +2,9 @@
  * Gauntlet validator hyper-parameters (SPEC.md §5), with defaults taken from templar v2.1.28
  * (`one-covenant/templar` tag v2.1.28, `hparams/hparams.json` and `neurons/validator.py`), validated
  * once into a frozen object. Values marked "ours" are not in templar and are this project's choice.
+ * The lagged validator's keys (from `uidsPerWindow` on) were read from the templar snapshot mirrored
+ * here, v2.1.3 (`tplr-ai/templar` c2397ac, `hparams/hparams.json`, `neurons/validator.py`,
+ * `src/tplr/neurons.py`), older than v2.1.28; the hparams named agree with SPEC.md §5.
  */
 import { ConfigError } from '../errors.ts';
 
@@ -50,6 +53,38 @@ export interface GauntletConfig {
   readonly maxStepsBehind: number;
   /** Norm bound = multiple × round's lower-median tensor norm; null = no norm check (ours). */
   readonly normBoundMultiple: number | null;
+
+  // --- The lagged validator's window (core/gauntlet/window.ts; templar v2.1.3, see the header). ---
+  /** Peers evaluated per window, drawn from one rating bin (`uids_per_window` = 15). */
+  readonly uidsPerWindow: number;
+  /** Rating bins of the active set; one is drawn per window (`num_evaluation_bins` = 5). */
+  readonly evaluationBins: number;
+  /** A pair of gathered messages whose size-weighted top-k index overlap reaches this is flagged (`idx_overlap_threshold` = 0.4). */
+  readonly idxOverlapThreshold: number;
+  /** Overlap at or above this is 'max' (reset), below it 'high' (`determine_slash_egregiousness`: 0.5). */
+  readonly idxOverlapMaxLevel: number;
+  /** Overlap at or above this is 'mega' (reset + exclusion) (`determine_slash_egregiousness`: 0.6). */
+  readonly idxOverlapMegaLevel: number;
+  /** A 'high' overlap multiplies final score and bma by this (`instantiate_slashing_multiplier` "high": 0.5). */
+  readonly idxOverlapHighMultiplier: number;
+  /** No overlap slashing before this many global steps (validator.py: "Skip overlap slashing for the first 20 global steps"). */
+  readonly overlapWarmupSteps: number;
+  /** A gather success rate below this zeroes the skipped peers' scores instead of ×failureMultiplier (`gather_peers_slash_threshold` = 0.4). */
+  readonly gatherPeersSlashThreshold: number;
+  /** Scores at or below this after a missing-gradient slash are set to 0 (`score_zero_threshold` = 1e-4). */
+  readonly scoreZeroThreshold: number;
+  /** An inactive peer is reset after more than this many windows (`reset_inactivity_windows` = 3). */
+  readonly resetInactivityWindows: number;
+  /** Each window of inactivity multiplies a positive final score by this (`penalize_inactive_peers`: flat 0.75). */
+  readonly inactivityMultiplier: number;
+  /** A gathered peer more than this many steps behind has its score and bma slashed (`sync_max_steps_behind` = 3). */
+  readonly syncMaxStepsBehind: number;
+  /** That slash's multiplier (`sync_score_slash_rate` = 0.75). */
+  readonly syncSlashMultiplier: number;
+  /** The posted peer list takes effect this many windows after the window it is posted in (`peer_list_window_margin` = 1). */
+  readonly peerListWindowMargin: number;
+  /** Weights are set on chain every this many windows (`windows_per_weights` = 2). */
+  readonly windowsPerWeights: number;
 }
 
 export const GAUNTLET_DEFAULTS: GauntletConfig = Object.freeze({
@@ -73,6 +108,21 @@ export const GAUNTLET_DEFAULTS: GauntletConfig = Object.freeze({
   negativeGuardRank: 5,
   maxStepsBehind: 0,
   normBoundMultiple: 10,
+  uidsPerWindow: 15,
+  evaluationBins: 5,
+  idxOverlapThreshold: 0.4,
+  idxOverlapMaxLevel: 0.5,
+  idxOverlapMegaLevel: 0.6,
+  idxOverlapHighMultiplier: 0.5,
+  overlapWarmupSteps: 20,
+  gatherPeersSlashThreshold: 0.4,
+  scoreZeroThreshold: 1e-4,
+  resetInactivityWindows: 3,
+  inactivityMultiplier: 0.75,
+  syncMaxStepsBehind: 3,
+  syncSlashMultiplier: 0.75,
+  peerListWindowMargin: 1,
+  windowsPerWeights: 2,
 });
 
 /** Merges `overrides` into the defaults and validates every field; throws {@link ConfigError}. */
@@ -105,11 +155,31 @@ export function resolveGauntletConfig(overrides: Partial<GauntletConfig> = {}): 
   count('negativeGuardRank', c.negativeGuardRank, 0);
   count('maxStepsBehind', c.maxStepsBehind, 0);
   if (c.normBoundMultiple !== null) positive('normBoundMultiple', c.normBoundMultiple);
+  count('uidsPerWindow', c.uidsPerWindow, 1);
+  count('evaluationBins', c.evaluationBins, 1);
+  fraction('idxOverlapThreshold', c.idxOverlapThreshold);
+  fraction('idxOverlapMaxLevel', c.idxOverlapMaxLevel);
+  fraction('idxOverlapMegaLevel', c.idxOverlapMegaLevel);
+  if (c.idxOverlapMegaLevel < c.idxOverlapMaxLevel) throw new ConfigError('gauntlet.idxOverlapMegaLevel', c.idxOverlapMegaLevel, `must be ≥ idxOverlapMaxLevel (${c.idxOverlapMaxLevel})`);
+  fraction('idxOverlapHighMultiplier', c.idxOverlapHighMultiplier);
+  count('overlapWarmupSteps', c.overlapWarmupSteps, 0);
+  fraction('gatherPeersSlashThreshold', c.gatherPeersSlashThreshold);
+  if (!(c.scoreZeroThreshold >= 0) || !Number.isFinite(c.scoreZeroThreshold)) throw new ConfigError('gauntlet.scoreZeroThreshold', c.scoreZeroThreshold, 'must be a finite number ≥ 0');
+  count('resetInactivityWindows', c.resetInactivityWindows, 0);
+  fraction('inactivityMultiplier', c.inactivityMultiplier);
+  if (!(c.syncMaxStepsBehind >= 0) || !Number.isFinite(c.syncMaxStepsBehind)) throw new ConfigError('gauntlet.syncMaxStepsBehind', c.syncMaxStepsBehind, 'must be a finite number ≥ 0 (outer steps)');
+  fraction('syncSlashMultiplier', c.syncSlashMultiplier);
+  count('peerListWindowMargin', c.peerListWindowMargin, 0);
+  count('windowsPerWeights', c.windowsPerWeights, 1);
   return Object.freeze(c);
 }
 
 function positive(key: string, value: number): void {
   if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(`gauntlet.${key}`, value, 'must be a finite number > 0');
+}
+
+function fraction(key: string, value: number): void {
+  if (!(value >= 0 && value <= 1)) throw new ConfigError(`gauntlet.${key}`, value, 'must be in [0, 1]');
 }
 
 function count(key: string, value: number, min: number): void {

@@ -224,11 +224,11 @@ describe('sim/adversaries', () => {
         { attack: { kind: 'copycat' }, fraction: 0.1 }, { attack: { kind: 'noise', sigma: 5 }, fraction: 0.1 },
         { attack: { kind: 'stale', roundsBehind: 2 }, fraction: 0.1 }, { attack: { kind: 'sybil' }, fraction: 0.2 },
       ];
-      const a = runSimulation(base({ adversaries, defence: { kind: 'gauntlet' } }));
-      const b = runSimulation(base({ adversaries, defence: { kind: 'gauntlet' } }));
+      const a = runSimulation(base({ adversaries, defence: { kind: 'gauntlet-oracle' } }));
+      const b = runSimulation(base({ adversaries, defence: { kind: 'gauntlet-oracle' } }));
       expect(b.rows).to.deep.equal(a.rows);
       expect(b.finalParamsHash).to.equal(a.finalParamsHash);
-      expect(runSimulation(base({ defence: { kind: 'gauntlet' } })).finalParamsHash).to.not.equal(a.finalParamsHash);
+      expect(runSimulation(base({ defence: { kind: 'gauntlet-oracle' } })).finalParamsHash).to.not.equal(a.finalParamsHash);
     });
 
     it('copycats upload a copy of an honest peer\'s message (this round\'s or the last)', () => {

@@ -156,7 +156,7 @@ describe('sim/chain', () => {
       const { result, chain } = runWithChain(base({
         rounds: 7, peers: 10,
         adversaries: [{ attack: { kind: 'commit-mismatch' }, fraction: 0.2 }],
-        defence: { kind: 'gauntlet' },
+        defence: { kind: 'gauntlet-oracle' },
       }));
       const model = chain.model;
       const summary = result.chain!;
@@ -193,7 +193,7 @@ describe('sim/chain', () => {
     it('pruning finalised rounds in the model leaves every row byte-identical (late commits, slashes, joins, DDP)', () => {
       const configs = [
         base({ rounds: 5, windowS: 5, stepTimeS: { kind: 'uniform', min: 1, max: 4 }, churn: { availability: { kind: 'bernoulli', dropout: 0.2 }, joins: { kind: 'listed', firstPeerId: 100, rounds: [{ round: 2, count: 2 }] } } }),
-        base({ rounds: 6, peers: 10, adversaries: [{ attack: { kind: 'commit-mismatch' }, fraction: 0.2 }], defence: { kind: 'gauntlet' } }),
+        base({ rounds: 6, peers: 10, adversaries: [{ attack: { kind: 'commit-mismatch' }, fraction: 0.2 }], defence: { kind: 'gauntlet-oracle' } }),
         base({ rounds: 3, peers: 4, optim: { method: 'ddp' } }),
       ];
       let lateReverts = 0;

@@ -52,8 +52,8 @@ describe('sim/defence', () => {
   it('validates its config: unknown kinds, bad aggregator or Gauntlet fields, non-SparseLoCo methods', () => {
     expect(() => resolveSimConfig(base({ defence: { kind: 'firewall' } as unknown as DefenceConfig }))).to.throw(ConfigError, /defence\.kind/);
     expect(() => resolveSimConfig(base({ defence: { kind: 'robust', aggregator: { kind: 'trimmed-mean', beta: 0.7 } } }))).to.throw(ConfigError, /beta/);
-    expect(() => resolveSimConfig(base({ defence: { kind: 'gauntlet', gauntlet: { gatherPeerCount: 0 } } }))).to.throw(ConfigError, /gatherPeerCount/);
-    expect(() => resolveSimConfig(base({ optim: { method: 'diloco' }, defence: { kind: 'gauntlet' } }))).to.throw(ConfigError, /optim\.method/);
+    expect(() => resolveSimConfig(base({ defence: { kind: 'gauntlet-oracle', gauntlet: { gatherPeerCount: 0 } } }))).to.throw(ConfigError, /gatherPeerCount/);
+    expect(() => resolveSimConfig(base({ optim: { method: 'diloco' }, defence: { kind: 'gauntlet-oracle' } }))).to.throw(ConfigError, /optim\.method/);
     expect(resolveSimConfig(base()).defence).to.deep.equal({ kind: 'none' });
   });
 
@@ -90,7 +90,7 @@ describe('sim/defence', () => {
   });
 
   describe('the validator never crashes on peer input (fuzzed)', () => {
-    for (const config of [{ kind: 'gauntlet' }, { kind: 'robust', aggregator: { kind: 'krum', f: 2 } }, { kind: 'none' }] as DefenceConfig[]) {
+    for (const config of [{ kind: 'gauntlet-oracle' }, { kind: 'robust', aggregator: { kind: 'krum', f: 2 } }, { kind: 'none' }] as DefenceConfig[]) {
       it(`${config.kind}${config.kind === 'robust' ? ' (krum)' : ''}`, () => {
         const w = world();
         const good = honestBytes(w, 0);
@@ -126,7 +126,7 @@ describe('sim/defence', () => {
 
     it('every malformed payload is rejected with its typed reason and counted, under every defence', () => {
       for (const fault of MALFORMED_FAULTS) {
-        for (const defence of [{ kind: 'none' }, { kind: 'robust', aggregator: { kind: 'median' } }, { kind: 'gauntlet' }] as DefenceConfig[]) {
+        for (const defence of [{ kind: 'none' }, { kind: 'robust', aggregator: { kind: 'median' } }, { kind: 'gauntlet-oracle' }] as DefenceConfig[]) {
           const result = runSimulation(base({ rounds: 2, adversaries: malformed(fault), defence }));
           const reason = defence.kind === 'none' ? CODEC[fault] : `decode:${CODEC[fault]}`;
           for (const row of result.rows) {
@@ -138,16 +138,16 @@ describe('sim/defence', () => {
     });
 
     it('Gauntlet rejects commitment mismatches and stale updates by their reason', () => {
-      const mismatch = runSimulation(base({ rounds: 3, adversaries: [{ attack: { kind: 'commit-mismatch' }, fraction: 0.2 }], defence: { kind: 'gauntlet' } }));
+      const mismatch = runSimulation(base({ rounds: 3, adversaries: [{ attack: { kind: 'commit-mismatch' }, fraction: 0.2 }], defence: { kind: 'gauntlet-oracle' } }));
       for (const row of mismatch.rows) expect(row.rejectedReasons).to.contain('hash-mismatch=2');
-      const stale = runSimulation(base({ rounds: 4, adversaries: [{ attack: { kind: 'stale', roundsBehind: 2 }, fraction: 0.2 }], defence: { kind: 'gauntlet' } }));
+      const stale = runSimulation(base({ rounds: 4, adversaries: [{ attack: { kind: 'stale', roundsBehind: 2 }, fraction: 0.2 }], defence: { kind: 'gauntlet-oracle' } }));
       expect(stale.rows.slice(2).every((r) => r.rejectedReasons!.includes('stale=2'))).to.equal(true);
     });
 
     it('with Gauntlet, 30 % free-riders or copycats earn < 5 % of the rewards over a run', function () {
       this.timeout(30_000);
       for (const kind of ['free-rider', 'copycat'] as const) {
-        const result = runSimulation(base({ rounds: 20, adversaries: [{ attack: { kind }, fraction: 0.3 }], defence: { kind: 'gauntlet' } }));
+        const result = runSimulation(base({ rounds: 20, adversaries: [{ attack: { kind }, fraction: 0.3 }], defence: { kind: 'gauntlet-oracle' } }));
         expect(attackersRewardShare(result), kind).to.be.below(0.05);
         expect(result.rows.some((r) => r.nanOccurred)).to.equal(false);
       }
