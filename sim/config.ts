@@ -39,6 +39,8 @@ import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
 import { resolveGatherConfig } from './round-gather-config.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
+import { resolveReplicaConfig } from './replicas-config.ts';
+import type { ReplicaConfig, ReplicaConfigInput } from './replicas-config.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
 export interface SimConfigInput {
@@ -114,6 +116,11 @@ export interface SimConfigInput {
    * gather-G is implemented for sparseloco only: DeMo syncs every inner step (inner-step.ts) and keeps its all-gather for now.
    */
   readonly gather?: GatherConfigInput;
+  /**
+   * Null rounds after each (re)start and the replica columns (sim/replicas-config.ts). Absent: no
+   * null rounds, no replica columns; `{}` takes templar's `warmupWindows` (2).
+   */
+  readonly replicas?: ReplicaConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -133,6 +140,8 @@ export interface SimConfig extends SimConfigInput {
   readonly compute?: ComputeModel;
   /** Present only when the input set it. */
   readonly gather?: GatherConfig;
+  /** Present only when the input set it. */
+  readonly replicas?: ReplicaConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -148,7 +157,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather',
+  'adversaries', 'defence', 'chain', 'compute', 'gather', 'replicas',
 ];
 
 /**
@@ -209,13 +218,14 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   }
   const chain = resolveChainConfig(input.chain ?? {}, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, replicas: replicasInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
     throw new ConfigError('gather.peers', gather.gather.peers, `must be 'all' with optim.method "${optimFields.method}": gather-G is implemented for sparseloco's round (demo syncs every inner step; ddp/diloco all-reduce)`);
   }
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather });
+  const replicas = replicasInput === undefined ? {} : { replicas: resolveReplicaConfig(replicasInput, optimFields.method, 'replicas') };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...replicas });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

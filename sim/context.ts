@@ -1,7 +1,7 @@
 /**
  * The world one simulation run shares between its rounds: config, kernel, store, churn, model,
- * communicator, global params and progress, peers, and the run's adversaries, defence and chain
- * mirror. `createSimContext` is the one place it is built (the simulator and the tests use it).
+ * communicator, global params and progress, peers and their θ replicas, and the run's
+ * adversaries, defence and chain mirror. `createSimContext` is the one place it is built (the simulator and the tests use it).
  */
 import { createCommunicator } from '../core/baselines/index.ts';
 import type { Communicator } from '../core/baselines/index.ts';
@@ -20,6 +20,7 @@ import { Environment } from './kernel/index.ts';
 import { projectStore, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
+import { ReplicaPool } from './replicas.ts';
 import { PeerListPublisher } from './round-gather.ts';
 
 /** Everything a round reads or advances. */
@@ -35,6 +36,8 @@ export interface SimContext {
   readonly shared: unknown;
   readonly progress: GlobalProgress;
   readonly population: Population;
+  /** The peers' θ replicas: versions of `params` kept while a peer holds one (sim/replicas.ts). */
+  readonly replicas: ReplicaPool;
   readonly aggregates: AggregateLog;
   /** Stream of transfer-loss draws (forked per transfer). */
   readonly netRng: Rng;
@@ -78,6 +81,7 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     shared: comm.createSharedState(),
     progress: new GlobalProgress(),
     population,
+    replicas: new ReplicaPool(params, backend.layout, cfg.catchUp),
     aggregates: new AggregateLog(),
     netRng,
     byteScale,

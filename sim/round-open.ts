@@ -1,12 +1,17 @@
 /**
- * The opening of a round, shared by both cadences: joins are admitted (and registered on the chain
- * mirror), present peers found, shards dealt, and every stale or new peer's catch-up planned and
- * charged (the download delays its training; its bytes are counted).
+ * The opening of a round, shared by both cadences: the replica pool settles on the global step,
+ * joins are admitted (and registered on the chain mirror), present peers found, shards dealt, and
+ * every stale or new peer's catch-up planned and charged (its bytes are counted; it trains once
+ * caught up, or, if that is too late, on the replica it has by then — catch-up.ts
+ * `trainingStart`). Each participant trains from its own replica (sim/replicas.ts); a peer in its
+ * first `replicas.warmupWindows` windows after a (re)start runs a null round (SPEC.md §1).
  */
-import { assignShards } from '../core/protocol/index.ts';
-import { catchUpCost } from './catch-up.ts';
+import { assignShards, measureSyncScore } from '../core/protocol/index.ts';
+import { catchUpCost, trainingStart } from './catch-up.ts';
+import type { TrainingStart } from './catch-up.ts';
 import type { RoundWindow } from './churn.ts';
 import type { SimContext } from './context.ts';
+import type { RoundFigures } from './metrics.ts';
 import type { SimPeer } from './population.ts';
 
 /** A present peer as the round opened for it. */
@@ -17,9 +22,18 @@ export interface Participant {
   readonly arrivalOffsetS: number;
   /** Bytes it downloaded to catch up before training. */
   readonly catchUpBytes: number;
-  /** When, after the window start, it is caught up and can train, sim seconds. */
+  /** When, after the window start, it starts training, sim seconds (after its catch-up unless that was too late). */
   readonly readyOffsetS: number;
+  /** The θ it trains from: its replica (the live global params when it is current). Read only. */
+  readonly params: Float32Array;
+  /** Global step of that θ (what it commits as freshness). */
+  readonly baseStep: number;
+  /** A null round (SPEC.md §1): forward/backward only, no optimiser step, error feedback zeroed. */
+  readonly nullRound: boolean;
 }
+
+/** The replica columns of a row (only with a `replicas` config section). */
+export type ReplicaRowColumns = Required<Pick<RoundFigures, 'meanSyncScore' | 'staleTrainers' | 'nullRounds'>>;
 
 /** A round after its opening. */
 export interface OpenedRound {
@@ -31,14 +45,17 @@ export interface OpenedRound {
   readonly participants: readonly Participant[];
   /** Sum of the participants' catch-up bytes. */
   readonly catchUpBytes: number;
+  /** The row's replica columns; undefined without a `replicas` config section. */
+  readonly replicaColumns?: ReplicaRowColumns;
 }
 
 /**
- * Opens round `round` at the current sim time. MUTATES the population (joins) and every
- * participant's `syncedStep` (after catch-up it holds the current global state).
+ * Opens round `round` at the current sim time. MUTATES the replica pool, the population (joins)
+ * and every participant's `syncedStep` (the step of the replica it trains from) and session start.
  */
 export function openSimRound(ctx: SimContext, round: number): OpenedRound {
-  const { cfg, env, population, progress } = ctx;
+  const { cfg, env, population, progress, replicas } = ctx;
+  replicas.settle(progress.globalStep, population.peers);
   const window: RoundWindow = { round, startS: env.now, endS: env.now + cfg.windowS };
   const joined = population.admitJoins(window);
   if (ctx.chain !== null) {
@@ -51,13 +68,43 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
   const shards = uids.length === 0
     ? new Map<number, readonly number[]>()
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
+  const warmupWindows = cfg.replicas?.warmupWindows ?? 0;
   let catchUpBytes = 0;
   const participants = active.map(({ peer, arrivalOffsetS }): Participant => {
     // A checkpoint is the dense fp32 params: params.byteLength bytes.
     const cost = catchUpCost(peer.syncedStep, peer.link, progress, cfg.catchUp, ctx.aggregates, ctx.params.byteLength, ctx.store);
-    peer.syncedStep = progress.globalStep;
+    // The inner-step cadence (DDP, DeMo) steps in lockstep on the global params: it always waits for its catch-up.
+    const start: TrainingStart = ctx.comm.cadence === 'round'
+      ? trainingStart(peer.syncedStep, cost, arrivalOffsetS, cfg.windowS - cfg.innerSteps * peer.stepTimeS)
+      : { offsetS: arrivalOffsetS + cost.seconds, step: progress.globalStep, caughtUp: true };
+    peer.syncedStep = start.step;
+    if (peer.lastRanRound !== round - 1) peer.sessionStartRound = round; // it (re)started this window
     catchUpBytes += cost.bytes;
-    return { peer, shards: shards.get(peer.uid)!, arrivalOffsetS, catchUpBytes: cost.bytes, readyOffsetS: arrivalOffsetS + cost.seconds };
+    return {
+      peer,
+      shards: shards.get(peer.uid)!,
+      arrivalOffsetS,
+      catchUpBytes: cost.bytes,
+      readyOffsetS: start.offsetS,
+      params: replicas.paramsAt(start.step),
+      baseStep: start.step,
+      nullRound: round - peer.sessionStartRound < warmupWindows,
+    };
   });
-  return { round, window, joined, participants, catchUpBytes };
+  const opened = { round, window, joined, participants, catchUpBytes };
+  return cfg.replicas === undefined ? opened : { ...opened, replicaColumns: replicaColumns(ctx, participants) };
+}
+
+/** Mean sync score of the θ each participant trains from against the global θ, stale trainers and null rounds. */
+function replicaColumns(ctx: SimContext, participants: readonly Participant[]): ReplicaRowColumns {
+  const { replicas } = ctx;
+  let scoreSum = 0;
+  let staleTrainers = 0;
+  let nullRounds = 0;
+  for (const p of participants) {
+    scoreSum += measureSyncScore(p.params, ctx.params, replicas.sample, replicas.stepSizes.sizes()).score;
+    if (p.baseStep < ctx.progress.globalStep) staleTrainers++;
+    if (p.nullRound) nullRounds++;
+  }
+  return { meanSyncScore: participants.length === 0 ? null : scoreSum / participants.length, staleTrainers, nullRounds };
 }
