@@ -19,11 +19,13 @@
  * pool.beforeStep();                        // just before the outer step mutates ctx.params
  * pool.settle(progress.globalStep, peers);  // next opening: advance, free unused versions
  * pool.paramsAt(peer.syncedStep!);          // the θ that peer holds
+ * syncScoreOf(ctx, 7).score;                // the validator's sync check of peer 7, now
  */
-import { assertInvariant } from '../core/errors.ts';
+import { ConfigError, assertInvariant } from '../core/errors.ts';
 import type { ParamLayout } from '../core/layout.ts';
-import { StepSizeTracker, syncSampleIndices } from '../core/protocol/index.ts';
-import type { CatchUpOptions } from '../core/protocol/index.ts';
+import { StepSizeTracker, measureSyncScore, syncSampleIndices } from '../core/protocol/index.ts';
+import type { CatchUpOptions, SyncMeasurement } from '../core/protocol/index.ts';
+import type { SimContext } from './context.ts';
 
 /** What the pool holds, for tests and the memory bench. */
 export interface ReplicaMemory {
@@ -101,4 +103,19 @@ export class ReplicaPool {
     for (const p of peers) if (p.syncedStep !== null) buffers.add(this.paramsAt(p.syncedStep));
     return { distinctReplicaBuffers: buffers.size, retainedVersions: this.#versions.size };
   }
+}
+
+/**
+ * The validator's sync check of peer `uid` now (core/protocol/sync-score.ts): its replica against
+ * the global params on the debug sample, in units of the recent outer step. A peer that holds no
+ * params yet publishes nothing: infinitely behind, score 0 (templar: no debug dict, score 0).
+ *
+ * @throws {ConfigError} when `uid` is not a peer of the run.
+ */
+export function syncScoreOf(ctx: Pick<SimContext, 'population' | 'replicas' | 'params'>, uid: number): SyncMeasurement {
+  const peer = ctx.population.byUid(uid);
+  if (peer === undefined) throw new ConfigError('uid', uid, 'must be a peer of the run (initial or joined so far)');
+  if (peer.syncedStep === null) return { avgStepsBehind: Infinity, maxStepsBehind: Infinity, score: 0 };
+  const { replicas } = ctx;
+  return measureSyncScore(replicas.paramsAt(peer.syncedStep), ctx.params, replicas.sample, replicas.stepSizes.sizes());
 }

@@ -87,6 +87,7 @@ function* sync(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcome:
     p.peer.syncedStep = ctx.progress.globalStep;
     p.peer.lastRanRound = opened.round;
   }
+  ctx.replicas.settle(ctx.progress.globalStep, ctx.population.peers); // the pool is current between rounds (syncScoreOf)
   return syncTimeS;
 }
 
