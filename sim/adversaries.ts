@@ -208,12 +208,12 @@ export class Adversaries {
     const sybilBytes = new Map<number, Uint8Array>();
     for (const p of participants) {
       const uid = p.peer.uid;
-      const baseStep = p.peer.syncedStep ?? 0;
+      const baseStep = p.baseStep;
       const attack = this.attackOf(uid);
       const honest = (): PeerUpload => trainHonestly(ctx, p, round, deltaOut);
-      /** Training that differs from the honest one (other shards or step count), Δ not yet encoded. */
+      /** Training that differs from the honest one (other shards or step count), from its own replica; Δ not yet encoded. */
       const train = (shards: readonly number[], innerSteps: number) =>
-        p.peer.trainer.runInnerLoop({ params: ctx.params, round, shards, innerSteps, deltaOut });
+        p.peer.trainer.runInnerLoop({ params: p.params, round, shards, innerSteps, deltaOut });
       const encoded = (delta: Float32Array, trainLoss: number | null): PeerUpload =>
         ({ bytes: this.comm.encode(p.peer.commState, delta), copycat: false, committedHash: null, baseStep, trainLoss });
       if (attack === null) {
@@ -307,7 +307,7 @@ export class Adversaries {
       const bytes = this.comm.encode(leader.peer.commState, poisoned);
       c.uids.forEach((uid, i) => {
         const p = participants.find((q) => q.peer.uid === uid)!;
-        uploads.set(uid, { bytes, copycat: false, committedHash: null, baseStep: p.peer.syncedStep ?? 0, trainLoss: c.losses[i]! });
+        uploads.set(uid, { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: c.losses[i]! });
       });
     }
     return uploads;

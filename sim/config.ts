@@ -43,6 +43,8 @@ import type { Transport } from './ring.ts';
 import { resolveWindowsConfig } from './windows.ts';
 import type { WindowsConfig, WindowsConfigInput } from './windows.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
+import { resolveReplicaConfig } from './replicas-config.ts';
+import type { ReplicaConfig, ReplicaConfigInput } from './replicas-config.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
 export interface SimConfigInput {
@@ -133,6 +135,11 @@ export interface SimConfigInput {
    * are exactly as before (no `lateRejected` column). Round-cadence methods only.
    */
   readonly windows?: WindowsConfigInput;
+  /**
+   * Null rounds after each (re)start and the replica columns (sim/replicas-config.ts). Absent: no
+   * null rounds, no replica columns; `{}` takes templar's `warmupWindows` (2).
+   */
+  readonly replicas?: ReplicaConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -156,6 +163,8 @@ export interface SimConfig extends SimConfigInput {
   readonly transport?: Transport;
   /** Present only when the input set it. */
   readonly windows?: WindowsConfig;
+  /** Present only when the input set it. */
+  readonly replicas?: ReplicaConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -171,7 +180,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows',
+  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows', 'replicas',
 ];
 
 /**
@@ -238,7 +247,7 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   // With windows the chain's rounds are the windows' blocks (sim/windows.ts, sim/chain.ts).
   const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, replicas: replicasInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
@@ -247,7 +256,8 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const transportValue = resolveTransport(transportInput, optimFields.method);
   const transport = transportValue === undefined ? {} : { transport: transportValue };
   const windows = windowsValue === undefined ? {} : { windows: windowsValue };
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows });
+  const replicas = replicasInput === undefined ? {} : { replicas: resolveReplicaConfig(replicasInput, optimFields.method, 'replicas') };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows, ...replicas });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -1,7 +1,7 @@
 /**
  * The world one simulation run shares between its rounds: config, kernel, store, churn, model,
- * communicator, global params and progress, peers, and the run's adversaries, defence and chain
- * mirror. `createSimContext` is the one place it is built (the simulator and the tests use it).
+ * communicator, global params and progress, peers and their θ replicas, and the run's
+ * adversaries, defence and chain mirror. `createSimContext` is the one place it is built (the simulator and the tests use it).
  */
 import { createCommunicator } from '../core/baselines/index.ts';
 import type { Communicator } from '../core/baselines/index.ts';
@@ -20,12 +20,10 @@ import { Environment } from './kernel/index.ts';
 import { projectStore, resolveBucketLink, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
+import { ReplicaPool } from './replicas.ts';
 import { PeerListPublisher } from './round-gather.ts';
 import { TransferNetwork } from './transfers.ts';
-import type { SyncMeasure } from '../core/gauntlet/penalties.ts';
-import type { SimPeer } from './population.ts';
 import { LaggedValidator } from './validator.ts';
-import { syncFromStepsBehind } from './validator-sync.ts';
 
 /** Everything a round reads or advances. */
 export interface SimContext {
@@ -42,6 +40,8 @@ export interface SimContext {
   readonly shared: unknown;
   readonly progress: GlobalProgress;
   readonly population: Population;
+  /** The peers' θ replicas: versions of `params` kept while a peer holds one (sim/replicas.ts). */
+  readonly replicas: ReplicaPool;
   readonly aggregates: AggregateLog;
   /** Stream of transfer-loss draws (forked per transfer). */
   readonly netRng: Rng;
@@ -57,11 +57,6 @@ export interface SimContext {
   readonly gather: PeerListPublisher | null;
   /** The lagged Gauntlet validator (defence 'gauntlet', sim/validator.ts); null otherwise. */
   readonly validator: LaggedValidator | null;
-  /**
-   * How far a peer's model is behind `referenceStep`, as the validator's sync check sees it. Now
-   * templar's steps-behind formula (sim/validator-sync.ts); the θ replicas replace it on merge.
-   */
-  readonly syncMeasure: (peer: SimPeer, referenceStep: number) => SyncMeasure;
 }
 
 /**
@@ -102,6 +97,7 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     shared: comm.createSharedState(),
     progress: new GlobalProgress(),
     population,
+    replicas: new ReplicaPool(params, backend.layout, cfg.catchUp),
     aggregates: new AggregateLog(),
     netRng,
     byteScale,
@@ -110,6 +106,5 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     chain,
     gather,
     validator,
-    syncMeasure: syncFromStepsBehind,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * What each participant of a cadence-'round' round trains and puts in the store: the honest
- * contribution (H inner steps from θ^(r) on its assigned shards, encoded by the communicator),
+ * contribution (H inner steps from its own θ replica on its assigned shards, encoded by the communicator),
  * written once here and used both for a clean run and for the honest peers (and the attacks that
  * start from an honest message) of a run with adversaries (adversaries.ts).
  */
@@ -21,15 +21,29 @@ export interface PeerUpload {
 }
 
 /**
- * One participant's honest upload: H = cfg.innerSteps inner steps from the global params on its
- * assigned shards, Δ encoded with its communicator state. MUTATES its trainer, its communicator
- * state (error feedback) and `deltaOut` (scratch for Δ, shared between participants: the encoder
- * reads Δ at once).
+ * One participant's honest upload: H = cfg.innerSteps inner steps from its own replica (`p.params`)
+ * on its assigned shards, Δ encoded with its communicator state. In a null round (SPEC.md §1) it
+ * runs forward/backward on the H batches but takes no optimiser step (Δ = 0, its step count does
+ * not move) and its error feedback is zeroed before encoding. MUTATES its trainer, its
+ * communicator state (error feedback) and `deltaOut` (scratch for Δ, shared between participants:
+ * the encoder reads Δ at once).
  */
-export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'params' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
-  const result = p.peer.trainer.runInnerLoop({ params: ctx.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
+export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
+  if (p.nullRound) return nullRoundUpload(ctx, p, round, deltaOut);
+  const result = p.peer.trainer.runInnerLoop({ params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
   const bytes = ctx.comm.encode(p.peer.commState, result.delta);
-  return { bytes, copycat: false, committedHash: null, baseStep: p.peer.syncedStep ?? 0, trainLoss: result.meanLoss };
+  return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: result.meanLoss };
+}
+
+/** A null round: the mean loss of the H batches it would train on, at its θ; the message encodes a zeroed error-feedback buffer. */
+function nullRoundUpload(ctx: Pick<SimContext, 'cfg' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
+  let lossSum = 0;
+  for (let step = 0; step < ctx.cfg.innerSteps; step++) {
+    lossSum += p.peer.trainer.computeGradient({ params: p.params, round, step, shards: p.shards, gradOut: deltaOut }).loss;
+  }
+  deltaOut.fill(0);
+  const bytes = ctx.comm.encode(p.peer.commState, deltaOut, { nullRound: true });
+  return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: lossSum / ctx.cfg.innerSteps };
 }
 
 /**

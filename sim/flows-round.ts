@@ -126,9 +126,9 @@ export interface CatchUpRequest {
 /**
  * Every catch-up of a round opening together: each peer's objects one after another (a chain:
  * checkpoint, then each missed aggregate), all peers at once against the store. Returns each
- * peer's catch-up time, the sum of its objects' times, sim seconds.
+ * peer's objects' download times in order (each from its own start), sim seconds.
  */
-export function timeCatchUps(ctx: SimContext, peers: readonly CatchUpRequest[]): number[] {
+export function timeCatchUps(ctx: SimContext, peers: readonly CatchUpRequest[]): number[][] {
   const requests: TransferRequest[] = [];
   const ranges = peers.map((p) => {
     const first = requests.length;
@@ -137,11 +137,7 @@ export function timeCatchUps(ctx: SimContext, peers: readonly CatchUpRequest[]):
     });
     return [first, requests.length] as const;
   });
-  if (requests.length === 0) return peers.map(() => 0);
+  if (requests.length === 0) return peers.map(() => []);
   const { durationS } = ctx.transfers.time(requests);
-  return ranges.map(([from, to]) => {
-    let seconds = 0;
-    for (let k = from; k < to; k++) seconds += durationS[k]!;
-    return seconds;
-  });
+  return ranges.map(([from, to]) => Array.from(durationS.subarray(from, to)));
 }

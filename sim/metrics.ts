@@ -93,6 +93,17 @@ export interface SimRoundRow {
   readonly validatorEnergyKWh?: number;
   /** Windows that closed while the validator was busy and went unvalidated, windows. */
   readonly validatorSkipped?: number;
+  /**
+   * Replica columns (sim/replicas.ts), on rows of runs whose config has a `replicas` section
+   * (absent otherwise): mean over the participants of the sync score (core/protocol/sync-score.ts,
+   * in [0, 1]) of the θ each trained from against the global θ at the window start; null with no
+   * participant.
+   */
+  readonly meanSyncScore?: number | null;
+  /** Participants that trained from a replica behind the global step (catch-up not done in time), peers. */
+  readonly staleTrainers?: number;
+  /** Participants in a null round (first `replicas.warmupWindows` windows after a (re)start), peers. */
+  readonly nullRounds?: number;
   /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
   readonly chainCommits?: number;
   /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */

@@ -1,7 +1,9 @@
 /**
  * The simulated peers: each peer's fixed traits (link, device class, step time, grid intensity),
- * its persistent state (trainer, communicator state, how far its params are synced), and the
- * population that grows as peers join and decides who is present in a round.
+ * its persistent state (trainer = its inner optimiser and step count, communicator state = its
+ * error-feedback buffer, the global step its θ replica is at — the θ itself lives in
+ * sim/replicas.ts — and when its current session began), and the population that grows as peers
+ * join and decides who is present in a round.
  *
  * A peer's traits depend only on (seed, uid): link from `net/link:<uid>`, step time from
  * `compute/peer:<uid>`, device class from `compute/device:<uid>`. So a joiner, or a change in the
@@ -29,10 +31,17 @@ export interface SimPeer {
   readonly carbonIntensity: number;
   readonly trainer: PeerTrainer;
   readonly commState: unknown;
-  /** Global step its params are at (0 = θ⁰); null for a joiner that holds no params yet. MUTABLE. */
+  /**
+   * Global step its θ replica is at (0 = θ⁰; the buffer is `ctx.replicas.paramsAt(syncedStep)`);
+   * null for a joiner that holds no params yet. MUTABLE.
+   */
   syncedStep: number | null;
   /** Round in which it joined (0 for the initial peers). */
   readonly joinedRound: number;
+  /** First round of its current session: it (re)started then (joined, returned, or came back after a crash). MUTABLE. */
+  sessionStartRound: number;
+  /** Last round it ended still running (present, not crashed); null before any. MUTABLE. */
+  lastRanRound: number | null;
 }
 
 /** A peer present in a round, and when in the window it became available. */
@@ -55,6 +64,7 @@ export interface PopulationStreams {
  */
 export class Population {
   readonly #peers: SimPeer[] = [];
+  readonly #byUid = new Map<number, SimPeer>();
   readonly #joinedAtS = new Map<number, number>();
 
   constructor(
@@ -66,7 +76,7 @@ export class Population {
     /** Bytes charged per real byte (see projectToParams): links are slowed by this factor. */
     private readonly byteScale = 1,
   ) {
-    for (let uid = 0; uid < cfg.peers; uid++) this.#peers.push(this.#create(uid, 0, 0));
+    for (let uid = 0; uid < cfg.peers; uid++) this.#add(this.#create(uid, 0, 0));
   }
 
   /** Every peer so far, ascending uid (a live read-only view). */
@@ -74,11 +84,16 @@ export class Population {
     return this.#peers;
   }
 
+  /** The peer with uid `uid`; undefined when no such peer has been seen. */
+  byUid(uid: number): SimPeer | undefined {
+    return this.#byUid.get(uid);
+  }
+
   /** Adds the peers that join during `window`; returns how many joined. */
   admitJoins(window: RoundWindow): number {
     const joins = this.churn.joins?.joinsForRound(window) ?? [];
     for (const join of joins) {
-      this.#peers.push(this.#create(join.peer, window.round, null));
+      this.#add(this.#create(join.peer, window.round, null));
       this.#joinedAtS.set(join.peer, join.atS);
     }
     return joins.length;
@@ -98,6 +113,11 @@ export class Population {
     return active;
   }
 
+  #add(peer: SimPeer): void {
+    this.#peers.push(peer);
+    this.#byUid.set(peer.uid, peer);
+  }
+
   #create(uid: number, joinedRound: number, syncedStep: number | null): SimPeer {
     const { cfg, streams } = this;
     const link = projectLink(drawPeerLink(cfg.net, uid, streams.net), this.byteScale);
@@ -113,6 +133,8 @@ export class Population {
       commState: this.comm.createPeerState(),
       syncedStep,
       joinedRound,
+      sessionStartRound: joinedRound,
+      lastRanRound: null,
     };
   }
 }

@@ -22,6 +22,7 @@ import type { RoundGather } from './round-gather.ts';
 import { ringSyncPlan } from './ring-round.ts';
 import { acceptUntilS } from './windows.ts';
 import type { RoundInbox } from './round-uploads.ts';
+import { syncOfReplica } from './replicas.ts';
 
 /** What the round's aggregation did, and the sync it calls for. */
 export interface AggregateOutcome {
@@ -107,7 +108,11 @@ function startValidator(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox,
     arrived: inbox.arrived,
     arrivedAt: inbox.arrivedAt,
     commitments: inbox.commitments,
-    sync: new Map(opened.participants.map((p) => [p.peer.uid, ctx.syncMeasure(p.peer, globalStep)])),
+    // The sync check of the θ each participant trained from against the global θ of the window.
+    sync: new Map(opened.participants.map((p) => {
+      const m = syncOfReplica(ctx.replicas, p.params, params);
+      return [p.peer.uid, { avgStepsBehind: m.avgStepsBehind, syncScore: m.score }];
+    })),
     registered: ctx.population.peers.map((p) => p.uid),
   });
 }

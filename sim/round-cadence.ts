@@ -11,7 +11,8 @@
  *   3. `sync` (here): every participant that did not crash downloads its share (with gather-G,
  *      round-gather.ts: only the gathered messages, each timed, within the download timeout); the slowest
  *      download is the sync time, and the next window opens at max(window end, sync done). A
- *      crashed peer does not sync: it is stale when it returns and pays a catch-up;
+ *      crashed peer does not sync: it keeps its replica, is stale when it returns and pays a
+ *      catch-up (sim/replicas.ts keeps the global version it holds);
  *   4. `closeRound` (round-close.ts, shared with inner-step.ts): energy and the row figures.
  * Counts: participants that did not crash and have no on-time submission are late. DiLoCo with
  * the store (transport absent): bytesUp is the encoded message size, the download side the
@@ -42,8 +43,9 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
   const state = openRound({ round, windowStart: window.startS, windowEnd: acceptUntilS(ctx.cfg.windows, window), activePeers: participants.map((p) => p.peer.uid), ...(gather === null ? {} : { select: gather.select }) });
   const inbox = yield* trainAndUpload(ctx, opened, state);
   gather?.receive(inbox);
+  ctx.replicas.beforeStep(); // the outer step overwrites the global params in place: keep θ^(r) for stale replicas
   const outcome = aggregateAndDefend(ctx, opened, state, inbox, gather);
-  const syncTimeS = yield* sync(ctx, outcome);
+  const syncTimeS = yield* sync(ctx, opened, inbox, outcome);
   const counters = state.counters;
   const crashed = inbox.crashFraction.size;
   const tally: RoundTally = {
@@ -68,8 +70,14 @@ function gatherColumns(ctx: SimContext, gather: RoundGather | null, onTime: numb
   return { gatherListed: onTime, gathered: onTime, gatherFellBack: 0, gatherMissing: 0, gatherTimedOut: 0 };
 }
 
-/** The sync downloads, in parallel; resolves with the slowest one's time (sim seconds) once all are done. */
-function* sync(ctx: SimContext, outcome: AggregateOutcome): ProcessGenerator<number> {
+/**
+ * The sync downloads, in parallel; resolves with the slowest one's time (sim seconds) once all are
+ * done. Then every participant that did not crash is at the global step: it applied the round's
+ * aggregate to its replica (or the round was skipped) and finished any catch-up still running
+ * (charged at the opening), and it ran through the round (its session goes on). A crashed peer
+ * keeps the replica it trained from.
+ */
+function* sync(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcome: AggregateOutcome): ProcessGenerator<number> {
   const { syncing, downloads, downloadTimesS } = outcome;
   let syncTimeS = 0;
   // gather-G times each message (round-gather.ts); the all-gather is one download of the bytes per peer, all at once.
@@ -78,7 +86,12 @@ function* sync(ctx: SimContext, outcome: AggregateOutcome): ProcessGenerator<num
     syncTimeS = Math.max(syncTimeS, allGather === null ? downloadTimesS![i]! : allGather[i]!);
   });
   if (syncTimeS > 0) yield ctx.env.timeout(syncTimeS);
-  for (const p of syncing) p.peer.syncedStep = ctx.progress.globalStep;
+  for (const p of opened.participants) {
+    if (inbox.crashFraction.has(p.peer.uid)) continue;
+    p.peer.syncedStep = ctx.progress.globalStep;
+    p.peer.lastRanRound = opened.round;
+  }
+  ctx.replicas.settle(ctx.progress.globalStep, ctx.population.peers); // the pool is current between rounds (syncScoreOf)
   return syncTimeS;
 }
 

@@ -83,6 +83,7 @@ export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTal
       status: tally.status,
       ...defence,
       ...gather,
+      ...opened.replicaColumns,
     },
     energy,
   };

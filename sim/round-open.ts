@@ -1,14 +1,20 @@
 /**
- * The opening of a round, shared by both cadences: joins are admitted (and registered on the chain
- * mirror), present peers found, shards dealt, and every stale or new peer's catch-up planned and
- * charged (the download delays its training; its bytes are counted).
+ * The opening of a round, shared by both cadences: the replica pool settles on the global step,
+ * joins are admitted (and registered on the chain mirror), present peers found, shards dealt, and
+ * every stale or new peer's catch-up planned and charged (its bytes are counted; it trains once
+ * caught up, or, if that is too late, on the replica it has by then — catch-up.ts
+ * `trainingStart`). Each participant trains from its own replica (sim/replicas.ts); a peer in its
+ * first `replicas.warmupWindows` windows after a (re)start runs a null round (SPEC.md §1).
  */
 import { assignShards } from '../core/protocol/index.ts';
-import { catchUpDownloads, planCatchUp } from './catch-up.ts';
+import { catchUpCostOf, catchUpDownloads, planCatchUp, trainingStart } from './catch-up.ts';
+import type { TrainingStart } from './catch-up.ts';
 import { timeCatchUps } from './flows-round.ts';
 import type { RoundWindow } from './churn.ts';
 import type { SimContext } from './context.ts';
+import type { RoundFigures } from './metrics.ts';
 import type { SimPeer } from './population.ts';
+import { syncOfReplica } from './replicas.ts';
 import { gridWindow } from './windows.ts';
 
 /** A present peer as the round opened for it. */
@@ -19,9 +25,18 @@ export interface Participant {
   readonly arrivalOffsetS: number;
   /** Bytes it downloaded to catch up before training. */
   readonly catchUpBytes: number;
-  /** When, after the window start, it is caught up and can train, sim seconds. */
+  /** When, after the window start, it starts training, sim seconds (after its catch-up unless that was too late). */
   readonly readyOffsetS: number;
+  /** The θ it trains from: its replica (the live global params when it is current). Read only. */
+  readonly params: Float32Array;
+  /** Global step of that θ (what it commits as freshness). */
+  readonly baseStep: number;
+  /** A null round (SPEC.md §1): forward/backward only, no optimiser step, error feedback zeroed. */
+  readonly nullRound: boolean;
 }
+
+/** The replica columns of a row (only with a `replicas` config section). */
+export type ReplicaRowColumns = Required<Pick<RoundFigures, 'meanSyncScore' | 'staleTrainers' | 'nullRounds'>>;
 
 /** A round after its opening. */
 export interface OpenedRound {
@@ -33,14 +48,17 @@ export interface OpenedRound {
   readonly participants: readonly Participant[];
   /** Sum of the participants' catch-up bytes. */
   readonly catchUpBytes: number;
+  /** The row's replica columns; undefined without a `replicas` config section. */
+  readonly replicaColumns?: ReplicaRowColumns;
 }
 
 /**
- * Opens round `round` at the current sim time. MUTATES the population (joins) and every
- * participant's `syncedStep` (after catch-up it holds the current global state).
+ * Opens round `round` at the current sim time. MUTATES the replica pool, the population (joins)
+ * and every participant's `syncedStep` (the step of the replica it trains from) and session start.
  */
 export function openSimRound(ctx: SimContext, round: number): OpenedRound {
-  const { cfg, env, population, progress } = ctx;
+  const { cfg, env, population, progress, replicas } = ctx;
+  replicas.settle(progress.globalStep, population.peers);
   // windows (sim/windows.ts): the round keeps its block-grid window even when it opens late.
   const window: RoundWindow = cfg.windows === undefined ? { round, startS: env.now, endS: env.now + cfg.windowS } : { round, ...gridWindow(cfg.windows, round) };
   const lateStartS = env.now - window.startS; // 0 without windows
@@ -55,18 +73,49 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
   const shards = uids.length === 0
     ? new Map<number, readonly number[]>()
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
+  const warmupWindows = cfg.replicas?.warmupWindows ?? 0;
   let catchUpBytes = 0;
   // Nobody starts before the round opens (windows: a round opening late keeps its grid window).
   const arrivals = active.map(({ arrivalOffsetS }) => Math.max(arrivalOffsetS, lateStartS));
   // A checkpoint is the dense fp32 params: params.byteLength bytes. Every catch-up is timed together (flows).
-  const sizes = active.map(({ peer }) => catchUpDownloads(planCatchUp(peer.syncedStep, progress, cfg.catchUp), ctx.params.byteLength, ctx.aggregates));
-  const seconds = timeCatchUps(ctx, active.map(({ peer }, i) => ({ link: peer.link, startS: arrivals[i]!, sizes: sizes[i]! })));
+  const plans = active.map(({ peer }) => planCatchUp(peer.syncedStep, progress, cfg.catchUp));
+  const sizes = plans.map((plan) => catchUpDownloads(plan, ctx.params.byteLength, ctx.aggregates));
+  const objectSeconds = timeCatchUps(ctx, active.map(({ peer }, i) => ({ link: peer.link, startS: arrivals[i]!, sizes: sizes[i]! })));
   const participants = active.map(({ peer }, i): Participant => {
     const arrivalOffsetS = arrivals[i]!;
-    const bytes = sizes[i]!.reduce((a, b) => a + b, 0);
-    peer.syncedStep = progress.globalStep;
-    catchUpBytes += bytes;
-    return { peer, shards: shards.get(peer.uid)!, arrivalOffsetS, catchUpBytes: bytes, readyOffsetS: arrivalOffsetS + seconds[i]! };
+    const cost = catchUpCostOf(peer.syncedStep, plans[i]!, sizes[i]!, objectSeconds[i]!);
+    // The inner-step cadence (DDP, DeMo) steps in lockstep on the global params: it always waits for its catch-up.
+    const start: TrainingStart = ctx.comm.cadence === 'round'
+      ? trainingStart(peer.syncedStep, cost, arrivalOffsetS, window.endS - window.startS - cfg.innerSteps * peer.stepTimeS)
+      : { offsetS: arrivalOffsetS + cost.seconds, step: progress.globalStep, caughtUp: true };
+    peer.syncedStep = start.step;
+    if (peer.lastRanRound !== round - 1) peer.sessionStartRound = round; // it (re)started this window
+    catchUpBytes += cost.bytes;
+    return {
+      peer,
+      shards: shards.get(peer.uid)!,
+      arrivalOffsetS,
+      catchUpBytes: cost.bytes,
+      readyOffsetS: start.offsetS,
+      params: replicas.paramsAt(start.step),
+      baseStep: start.step,
+      nullRound: round - peer.sessionStartRound < warmupWindows,
+    };
   });
-  return { round, window, joined, participants, catchUpBytes };
+  const opened = { round, window, joined, participants, catchUpBytes };
+  return cfg.replicas === undefined ? opened : { ...opened, replicaColumns: replicaColumns(ctx, participants) };
+}
+
+/** Mean sync score of the θ each participant trains from against the global θ, stale trainers and null rounds. */
+function replicaColumns(ctx: SimContext, participants: readonly Participant[]): ReplicaRowColumns {
+  const { replicas } = ctx;
+  let scoreSum = 0;
+  let staleTrainers = 0;
+  let nullRounds = 0;
+  for (const p of participants) {
+    scoreSum += syncOfReplica(replicas, p.params, ctx.params).score;
+    if (p.baseStep < ctx.progress.globalStep) staleTrainers++;
+    if (p.nullRound) nullRounds++;
+  }
+  return { meanSyncScore: participants.length === 0 ? null : scoreSum / participants.length, staleTrainers, nullRounds };
 }

@@ -32,7 +32,7 @@ type Records = ReadonlyMap<number, PeerRecord>;
 export interface SyncMeasure {
   /** Average outer steps the peer's model is behind the validator's. */
   readonly avgStepsBehind: number;
-  /** The sync score in [0, 1] that multiplies the final score (templar (1 − min(x,3)/3)^2.5). */
+  /** The sync score in [0, 1] that multiplies the final score (core/protocol/sync-score.ts `syncScoreFromSteps`, templar's (1 − min(x, 5)/5)^2.5). */
   readonly syncScore: number;
 }
 

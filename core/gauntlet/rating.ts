@@ -123,13 +123,6 @@ export function finalScore(
   return ordinalOf(record) * bma * record.sync;
 }
 
-/** templar's sync score from the average number of outer steps a peer is behind: (1 − min(x,3)/3)^2.5. */
-export function syncScoreFromStepsBehind(stepsBehind: number): number {
-  if (!(stepsBehind >= 0)) return 0;
-  const x = Math.min(stepsBehind, 3);
-  return Math.max(0, (1 - x / 3) ** 2.5);
-}
-
 /** What the penalty rules did to a peer this round. */
 export type PenaltyAction = 'none' | 'penalised' | 'excluded' | 'slashed';
 

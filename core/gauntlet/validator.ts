@@ -59,7 +59,7 @@ export interface ValidatorSubmission extends SubmissionEvidence {
   readonly uid: number;
   /**
    * Result of the sync check (the peer's published parameter sample against the global model), in
-   * [0, 1]; default 1. See `syncScoreFromStepsBehind` for templar's formula.
+   * [0, 1]; default 1. See core/protocol/sync-score.ts for templar's measurement.
    */
   readonly syncScore?: number;
 }

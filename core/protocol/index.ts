@@ -29,3 +29,5 @@ export { KEY_VERSION, StorageKeyError, aggregateKey, checkpointKey, parseStorage
 export type { StorageKey, StorageKeyErrorReason } from './keys.ts';
 export { gatherFromList, publishPeerList } from './peer-list.ts';
 export type { GatherAvailability, GatherFailure, GatherResult, PeerList, PublishPeerListParameters } from './peer-list.ts';
+export { StepSizeTracker, TEMPLAR_SYNC, measureSyncScore, syncSampleIndices, syncScoreFromSteps } from './sync-score.ts';
+export type { SyncMeasurement } from './sync-score.ts';

@@ -54,8 +54,11 @@ function harness(groups: AdversaryGroup[], peers: number) {
   const ctx = simContext(base({ seed: 1, peers, adversaries: groups }));
   const adv = ctx.adversaries!;
   const peersState = ctx.population.peers;
-  const participants: Participant[] = peersState.map((peer) => ({ peer, shards: [peer.uid], arrivalOffsetS: 0, catchUpBytes: 0, readyOffsetS: 0 }));
-  return { w, adv, peersState, run: (round: number): Map<number, PeerUpload> => adv.prepareUploads(ctx, participants, round) };
+  // Every peer trains from the global θ; its base step is read when the round runs (a test may move it).
+  const participants = (): Participant[] => peersState.map((peer) => ({
+    peer, shards: [peer.uid], arrivalOffsetS: 0, catchUpBytes: 0, readyOffsetS: 0, params: ctx.params, baseStep: peer.syncedStep ?? 0, nullRound: false,
+  }));
+  return { w, adv, peersState, run: (round: number): Map<number, PeerUpload> => adv.prepareUploads(ctx, participants(), round) };
 }
 
 function base(extra: Partial<SimConfigInput> = {}): SimConfigInput {

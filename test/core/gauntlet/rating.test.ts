@@ -11,7 +11,6 @@ import {
   rateRound,
   recordOutcome,
   selectTopG,
-  syncScoreFromStepsBehind,
   updateBinaryMovingAverage,
 } from '../../../core/gauntlet/rating.ts';
 import type { PeerRecord } from '../../../core/gauntlet/rating.ts';
@@ -61,9 +60,6 @@ describe('core/gauntlet/rating', () => {
     // bma below the threshold counts only after the warm-up
     expect(finalScore({ ...r, bma: 0.05 }, 9, cfg)).to.be.greaterThan(0);
     expect(finalScore({ ...r, bma: 0.05 }, 10, cfg)).to.equal(0);
-    expect(syncScoreFromStepsBehind(0)).to.equal(1);
-    expect(syncScoreFromStepsBehind(1.5)).to.be.closeTo(0.5 ** 2.5, 1e-12);
-    expect(syncScoreFromStepsBehind(5)).to.equal(0);
   });
 
   it('power weights are normalised squares of the positive scores and sum to 1', () => {
