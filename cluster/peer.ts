@@ -18,7 +18,8 @@ import { ChainRevertError } from '../chain/errors.ts';
 import type { ChainClient } from '../chain/types.ts';
 import type { PeerMessage } from '../core/baselines/index.ts';
 import { fnv1a, paramBytes } from '../core/hash.ts';
-import { assignShards, updateKey } from '../core/protocol/index.ts';
+import { assignShards, isNullRound, sessionStartAfter, updateKey } from '../core/protocol/index.ts';
+import { encodeRound, trainRound } from '../sim/contribution.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
 import { sha256Hex, storageKeyBytes32 } from './hashes.ts';
 import { notifyParent, openNode, parseNodeArgs, readPlan, runMain } from './node-context.ts';
@@ -115,6 +116,22 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   notifyParent({ kind: 'done', role: 'peer' });
 }
 
+/**
+ * The round this peer's session started in, as of `round` (core/protocol/null-rounds.ts), from the
+ * plan: it (re)starts when it did not run the previous round (absent, or crashed in it) — the rule
+ * the simulator applies, so null rounds fall on the same rounds in both.
+ */
+function sessionStartOf(plan: ClusterPlan, uid: number, round: number): number {
+  let start = 0;
+  let lastRan: number | null = null;
+  for (let r = 0; r <= round; r++) {
+    if (!plan.rosters[r]!.includes(uid)) continue;
+    start = sessionStartAfter(start, lastRan, r);
+    if (!plan.crashes[r]!.includes(uid)) lastRan = r;
+  }
+  return start;
+}
+
 /** Trains H steps on this round's shards, encodes, uploads and commits (if the window is still open). */
 async function trainAndSubmit(
   ctx: NodeContext,
@@ -133,13 +150,14 @@ async function trainAndSubmit(
   const shards = assignShards({ seed: ctx.cfg.seed, round, activePeers: roster, numShards: replica.backend.numShards, shardsPerPeer: ctx.cfg.shardsPerPeer }).get(uid)!;
 
   let t0 = performance.now();
-  const result = trainer.runInnerLoop({ params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
+  const nullRound = isNullRound(round, sessionStartOf(plan, uid, round), ctx.cfg.replicas?.warmupWindows ?? 0);
+  const result = trainRound({ trainer, params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, nullRound, deltaOut });
   const trainS = since(t0);
   notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
   if (plan.crashes[round]!.includes(uid)) await crashHere();
 
   t0 = performance.now();
-  const bytes = replica.comm.encode(commState, result.delta);
+  const bytes = encodeRound(replica.comm, commState, result);
   const compressS = since(t0);
   const key = updateKey(round, uid);
   t0 = performance.now();

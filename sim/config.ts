@@ -37,6 +37,7 @@ import { ENERGY_DEFAULTS, resolveEnergyConfig } from './energy.ts';
 import type { EnergyConfig, EnergyConfigInput } from './energy.ts';
 import { isRegionConfig, resolveNetworkConfig } from './network.ts';
 import type { NetworkConfig } from './network.ts';
+import { protocolDefaults } from './protocol-defaults.ts';
 import { resolveGatherConfig } from './round-gather-config.ts';
 import { resolveTransport } from './ring.ts';
 import type { Transport } from './ring.ts';
@@ -115,8 +116,8 @@ export interface SimConfigInput {
   readonly compute?: ComputeModelInput;
   /**
    * Which messages a round-cadence round downloads and aggregates (sim/round-gather-config.ts):
-   * `peers: 'all'` (the default) is the all-gather; a number is templar's gather-G with reserves.
-   * Absent: the all-gather, and the config and rows are exactly as before (no gather columns).
+   * a number is templar's gather-G with reserves, `peers: 'all'` the all-gather. Absent: templar's
+   * 20 + 10 for sparseloco (sim/protocol-defaults.ts), none (no gather columns) for the other methods.
    * gather-G is implemented for sparseloco only: DeMo syncs every inner step (inner-step.ts) and keeps its all-gather for now.
    */
   readonly gather?: GatherConfigInput;
@@ -246,8 +247,13 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   }
   // With windows the chain's rounds are the windows' blocks (sim/windows.ts, sim/chain.ts).
   const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
-  // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, replicas: replicasInput, ...fields } = input;
+  // Sections not given take the method's protocol defaults (sim/protocol-defaults.ts: templar's round);
+  // the rest are left out of the resolved config when not given.
+  const { compute: computeInput, gather: givenGather, transport: givenTransport, windows: _windowsInput, replicas: givenReplicas, ...fields } = input;
+  const defaults = protocolDefaults(optimFields.method);
+  const gatherInput = givenGather ?? defaults.gather;
+  const transportInput = givenTransport ?? defaults.transport;
+  const replicasInput = givenReplicas ?? defaults.replicas;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {

@@ -4,6 +4,8 @@
  * written once here and used both for a clean run and for the honest peers (and the attacks that
  * start from an honest message) of a run with adversaries (adversaries.ts).
  */
+import type { Communicator } from '../core/baselines/index.ts';
+import type { PeerTrainer } from '../backends/index.ts';
 import type { Participant } from './round-open.ts';
 import type { SimContext } from './context.ts';
 
@@ -29,21 +31,53 @@ export interface PeerUpload {
  * the encoder reads Δ at once).
  */
 export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
-  if (p.nullRound) return nullRoundUpload(ctx, p, round, deltaOut);
-  const result = p.peer.trainer.runInnerLoop({ params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
-  const bytes = ctx.comm.encode(p.peer.commState, result.delta);
-  return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: result.meanLoss };
+  const trained = trainRound({ trainer: p.peer.trainer, params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, nullRound: p.nullRound, deltaOut });
+  const bytes = encodeRound(ctx.comm, p.peer.commState, trained);
+  return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: trained.meanLoss };
 }
 
-/** A null round: the mean loss of the H batches it would train on, at its θ; the message encodes a zeroed error-feedback buffer. */
-function nullRoundUpload(ctx: Pick<SimContext, 'cfg' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
-  let lossSum = 0;
-  for (let step = 0; step < ctx.cfg.innerSteps; step++) {
-    lossSum += p.peer.trainer.computeGradient({ params: p.params, round, step, shards: p.shards, gradOut: deltaOut }).loss;
+/** What {@link trainRound} works on: one peer's trainer and θ for one round. */
+export interface TrainRoundParameters {
+  readonly trainer: PeerTrainer;
+  /** The θ it trains from (its replica); read only. */
+  readonly params: Float32Array;
+  readonly round: number;
+  readonly shards: readonly number[];
+  readonly innerSteps: number;
+  readonly nullRound: boolean;
+  /** Scratch for Δ (the encoder reads it at once). */
+  readonly deltaOut: Float32Array;
+}
+
+/** A round's training: Δ (in `deltaOut`), the mean loss, the tokens of optimiser steps, and whether it was a null round. */
+export interface TrainedRound {
+  readonly delta: Float32Array;
+  readonly meanLoss: number;
+  readonly tokens: number;
+  readonly nullRound: boolean;
+}
+
+/**
+ * A peer's training for one round, shared by the simulator and the cluster's peer process: H inner
+ * steps, or in a null round (SPEC.md §1) the mean loss of the H batches at its θ with no optimiser
+ * step (Δ = 0, no tokens counted). MUTATES the trainer and `deltaOut`.
+ */
+export function trainRound(p: TrainRoundParameters): TrainedRound {
+  if (!p.nullRound) {
+    const result = p.trainer.runInnerLoop({ params: p.params, round: p.round, shards: p.shards, innerSteps: p.innerSteps, deltaOut: p.deltaOut });
+    return { delta: result.delta, meanLoss: result.meanLoss, tokens: result.tokens, nullRound: false };
   }
-  deltaOut.fill(0);
-  const bytes = ctx.comm.encode(p.peer.commState, deltaOut, { nullRound: true });
-  return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: lossSum / ctx.cfg.innerSteps };
+  let lossSum = 0;
+  for (let step = 0; step < p.innerSteps; step++) {
+    lossSum += p.trainer.computeGradient({ params: p.params, round: p.round, step, shards: p.shards, gradOut: p.deltaOut }).loss;
+  }
+  p.deltaOut.fill(0);
+  return { delta: p.deltaOut, meanLoss: lossSum / p.innerSteps, tokens: 0, nullRound: true };
+}
+
+/** The round's message: Δ encoded with the peer's communicator state (a null round zeroes its error feedback first). MUTATES `commState`. */
+export function encodeRound(comm: Communicator, commState: unknown, trained: TrainedRound): Uint8Array {
+  return trained.nullRound ? comm.encode(commState, trained.delta, { nullRound: true }) : comm.encode(commState, trained.delta);
 }
 
 /**

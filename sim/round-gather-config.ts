@@ -33,8 +33,8 @@ export interface GatherConfig {
  */
 export const TEMPLAR_GATHER: GatherConfig & { readonly peers: number } = Object.freeze({ peers: 20, reserves: 10, refreshEvery: 2, downloadTimeoutS: 90 });
 
-/** Defaults: the all-gather (so existing runs are unchanged), with templar's values for the rest. */
-export const GATHER_DEFAULTS: GatherConfig = Object.freeze({ ...TEMPLAR_GATHER, peers: 'all' as const });
+/** Defaults of a section's fields: templar's (a run without a section gets one, sim/protocol-defaults.ts). */
+export const GATHER_DEFAULTS: GatherConfig = TEMPLAR_GATHER;
 
 const KEYS: readonly (keyof GatherConfigInput)[] = ['peers', 'reserves', 'refreshEvery', 'downloadTimeoutS'];
 

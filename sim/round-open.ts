@@ -6,7 +6,7 @@
  * `trainingStart`). Each participant trains from its own replica (sim/replicas.ts); a peer in its
  * first `replicas.warmupWindows` windows after a (re)start runs a null round (SPEC.md §1).
  */
-import { assignShards } from '../core/protocol/index.ts';
+import { assignShards, isNullRound, sessionStartAfter } from '../core/protocol/index.ts';
 import { catchUpCostOf, catchUpDownloads, planCatchUp, trainingStart } from './catch-up.ts';
 import type { TrainingStart } from './catch-up.ts';
 import { timeCatchUps } from './flows-round.ts';
@@ -89,7 +89,7 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
       ? trainingStart(peer.syncedStep, cost, arrivalOffsetS, window.endS - window.startS - cfg.innerSteps * peer.stepTimeS)
       : { offsetS: arrivalOffsetS + cost.seconds, step: progress.globalStep, caughtUp: true };
     peer.syncedStep = start.step;
-    if (peer.lastRanRound !== round - 1) peer.sessionStartRound = round; // it (re)started this window
+    peer.sessionStartRound = sessionStartAfter(peer.sessionStartRound, peer.lastRanRound, round);
     catchUpBytes += cost.bytes;
     return {
       peer,
@@ -99,7 +99,7 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
       readyOffsetS: start.offsetS,
       params: replicas.paramsAt(start.step),
       baseStep: start.step,
-      nullRound: round - peer.sessionStartRound < warmupWindows,
+      nullRound: isNullRound(round, peer.sessionStartRound, warmupWindows),
     };
   });
   const opened = { round, window, joined, participants, catchUpBytes };

@@ -31,3 +31,4 @@ export { gatherFromList, publishPeerList } from './peer-list.ts';
 export type { GatherAvailability, GatherFailure, GatherResult, PeerList, PublishPeerListParameters } from './peer-list.ts';
 export { StepSizeTracker, TEMPLAR_SYNC, measureSyncScore, syncSampleIndices, syncScoreFromSteps } from './sync-score.ts';
 export type { SyncMeasurement } from './sync-score.ts';
+export { isNullRound, sessionStartAfter } from './null-rounds.ts';

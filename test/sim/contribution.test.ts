@@ -5,7 +5,8 @@ import { openSimRound } from '../../sim/round-open.ts';
 import { FIXED_NET, simContext } from './helpers.ts';
 
 const CONFIG: SimConfigInput = {
-  seed: 4, peers: 6, rounds: 2, innerSteps: 2, windowS: 60, net: FIXED_NET,
+  // No null rounds (replicas.warmupWindows 0): these tests compare real trained messages.
+  seed: 4, peers: 6, rounds: 2, innerSteps: 2, windowS: 60, net: FIXED_NET, replicas: { warmupWindows: 0 },
   optim: { method: 'sparseloco', topK: 8, quantBits: 2 }, backend: { hiddenDim: 16, batchSize: 8, numShards: 16 },
 };
 

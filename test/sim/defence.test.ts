@@ -23,7 +23,8 @@ const OPTIM = { method: 'sparseloco', topK: 8, quantBits: 2, outerLr: 0.8 } as c
 
 function base(extra: Partial<SimConfigInput> = {}): SimConfigInput {
   return {
-    seed: 4, peers: 10, rounds: 8, innerSteps: 3, windowS: 60, backend: BACKEND, optim: OPTIM,
+    // No null rounds: the defences judge trained messages from round 0 on.
+    seed: 4, peers: 10, rounds: 8, innerSteps: 3, windowS: 60, backend: BACKEND, optim: OPTIM, replicas: { warmupWindows: 0 },
     net: { uplinkMbps: { kind: 'fixed', value: 100 }, downlinkMbps: { kind: 'fixed', value: 100 }, latencyMs: { kind: 'fixed', value: 10 }, store: { ingressMbps: 1e4, egressMbps: 1e4, latencyMs: 0 } },
     ...extra,
   };

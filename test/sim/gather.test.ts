@@ -27,13 +27,17 @@ function withoutGather(rows: readonly SimRoundRow[]): Record<string, unknown>[] 
 }
 
 describe('sim/round-gather', () => {
-  it('the gather section is absent from a default resolved config and rows carry no gather columns', () => {
-    expect(Object.keys(resolveSimConfig(config()))).to.not.include('gather');
+  it("a sparseloco config without a gather section gets templar's gather-20; other methods none, and their rows carry no gather columns", () => {
+    expect(resolveSimConfig(config()).gather).to.deep.equal(TEMPLAR_GATHER);
     const row = runSimulation(config({ rounds: 1 })).rows[0]!;
-    for (const c of GATHER_COLUMNS) expect(row).to.not.have.property(c);
+    for (const c of GATHER_COLUMNS) expect(row).to.have.property(c);
+    const diloco = config({ rounds: 1, optim: { method: 'diloco' } });
+    expect(Object.keys(resolveSimConfig(diloco))).to.not.include('gather');
+    const dilocoRow = runSimulation(diloco).rows[0]!;
+    for (const c of GATHER_COLUMNS) expect(dilocoRow).to.not.have.property(c);
   });
 
-  it('fills defaults (the all-gather, templar values for the rest) and names a bad key', () => {
+  it("fills defaults (templar's values) and names a bad key", () => {
     expect(resolveSimConfig(config({ gather: {} })).gather).to.deep.equal(GATHER_DEFAULTS);
     expect(TEMPLAR_GATHER).to.deep.equal({ peers: 20, reserves: 10, refreshEvery: 2, downloadTimeoutS: 90 });
     expect(resolveSimConfig(config({ gather: { peers: 4 } })).gather).to.deep.equal({ ...TEMPLAR_GATHER, peers: 4 });

@@ -68,7 +68,8 @@ describe('sim/inner-step: DDP and DeMo, H synchronous steps per round', () => {
   });
 
   it('a step waits for the slowest peer: round time = H × max(step time + transfers)', () => {
-    const { rows } = runSimulation(config({ net: FIXED_NET, stepTimeS: { kind: 'choice', values: [0.1, 2] }, rounds: 2 }));
+    // transport 'store': each step's share up to and down from the store (the ring is tested in ring.test.ts).
+    const { rows } = runSimulation(config({ net: FIXED_NET, stepTimeS: { kind: 'choice', values: [0.1, 2] }, rounds: 2, transport: 'store' }));
     const backend = createSurrogateBackend(createRng(5).fork('backend'));
     const share = ringAllReduceBytes(backend.layout.size * 4, 4)[0]!;
     const transferS = 0.055 + share.uploadBytes / (10e6 / 8) + 0.055 + share.downloadBytes / (100e6 / 8);

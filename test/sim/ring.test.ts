@@ -144,13 +144,15 @@ function fixedRingSeconds(shareBytes: number, r: number): number {
 const SLOW_MIX_SEED = 4;
 
 describe('sim: transport per method', () => {
-  it("a config without transport resolves without the key; 'store' gives the same rows as absent", () => {
-    expect('transport' in resolveSimConfig(config())).to.equal(false);
-    for (const method of ['ddp', 'sparseloco'] as const) {
+  it("without a transport key, DDP and DiLoCo take the ring and SparseLoCo the store (sim/protocol-defaults.ts)", () => {
+    expect(resolveSimConfig(config({ optim: { method: 'ddp', schedule: SCHEDULE } })).transport).to.equal('ring');
+    expect(resolveSimConfig(config({ optim: { method: 'diloco' } })).transport).to.equal('ring');
+    expect('transport' in resolveSimConfig(config({ optim: { method: 'sparseloco' } }))).to.equal(false);
+    for (const [method, transport] of [['ddp', 'ring'], ['diloco', 'ring'], ['sparseloco', 'store']] as const) {
       const optim = method === 'ddp' ? { method, schedule: SCHEDULE } : { method };
       const absent = runSimulation(config({ optim }));
-      const store = runSimulation(config({ optim, transport: 'store' }));
-      expect(store.rows).to.deep.equal(absent.rows);
+      const explicit = runSimulation(config({ optim, transport }));
+      expect(explicit.rows, method).to.deep.equal(absent.rows);
     }
     expect(configError(() => resolveSimConfig(config({ optim: { method: 'sparseloco' }, transport: 'ring' }))).key).to.equal('transport');
   });
@@ -171,7 +173,7 @@ describe('sim: transport per method', () => {
 
   it('DiLoCo over the ring: no store upload, bytesUp = the ring shares, every contributor syncs in the ring time', () => {
     const optim = { method: 'diloco' } as const;
-    const store = runSimulation(config({ optim }));
+    const store = runSimulation(config({ optim, transport: 'store' }));
     const ring = runSimulation(config({ optim, transport: 'ring' }));
     expect(ring.finalParamsHash).to.equal(store.finalParamsHash);
     const s = share(optim, 4);

@@ -48,7 +48,7 @@ describe('sim/validator (lagged Gauntlet)', function () {
   });
 
   it('with the all-gather it only posts weights: every on-time message is aggregated', () => {
-    const rows = runSimulation(base({ gather: undefined })).rows;
+    const rows = runSimulation(base({ gather: { peers: 'all' } })).rows;
     expect(rows.every((r) => r.contributors === r.onTime)).to.equal(true);
     expect(rows.slice(2).some((r) => typeof r.rewardShareAttackers === 'number')).to.equal(true);
   });
