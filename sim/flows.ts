@@ -30,6 +30,7 @@
  * ], [10, 100, 100]).finishS; // [11, 11]: 5 B/s each from t = 1
  */
 import { assertInvariant } from '../core/errors.ts';
+import { MinHeap } from './flows-heap.ts';
 
 /** One transfer. Units: sim seconds, bytes, bytes/s. */
 export interface FlowSpec {
@@ -72,6 +73,24 @@ const SAME_EVENT_REL = 1e-12;
  * an infinite resource constrains nothing). Throws an InvariantError on malformed flows.
  */
 export function solveFlows(flows: readonly FlowSpec[], capacitiesBytesPerS: readonly number[]): FlowSolution {
+  return solveFlowsWith(flows, capacitiesBytesPerS, solveComponent);
+}
+
+/** Where a component solver writes each of its flows' times (indexed by flow, input order). */
+export interface ComponentTimes {
+  readonly finishS: Float64Array;
+  readonly durationS: Float64Array;
+  readonly movingFromS: Float64Array;
+}
+
+/** Solves one connected component (`ids` ascending) and writes its flows' times. */
+export type ComponentSolver = (flows: readonly FlowSpec[], ids: readonly number[], caps: readonly number[], out: ComponentTimes) => void;
+
+/**
+ * `solveFlows` with another component solver: the differential test plugs in the reference (every
+ * event recomputes max-min over every active flow) to compare against the incremental one.
+ */
+export function solveFlowsWith(flows: readonly FlowSpec[], capacitiesBytesPerS: readonly number[], solveOne: ComponentSolver): FlowSolution {
   const nR = capacitiesBytesPerS.length;
   for (let r = 0; r < nR; r++) {
     const c = capacitiesBytesPerS[r]!;
@@ -92,7 +111,7 @@ export function solveFlows(flows: readonly FlowSpec[], capacitiesBytesPerS: read
       bytesThrough[r] += f.bytes;
     }
   });
-  for (const component of components(flows, capacitiesBytesPerS)) solveComponent(flows, component, capacitiesBytesPerS, { finishS, durationS, movingFromS });
+  for (const component of components(flows, capacitiesBytesPerS)) solveOne(flows, component, capacitiesBytesPerS, { finishS, durationS, movingFromS });
   return { finishS, durationS, movingFromS, peakFlows: peakConcurrency(flows, movingFromS, finishS, nR), bytesThrough };
 }
 
@@ -152,20 +171,27 @@ function components(flows: readonly FlowSpec[], caps: readonly number[]): number
   return [...byRoot.values()];
 }
 
+
 /** The rate a flow alone gets: its cap and every resource it crosses. */
-function loneRate(f: FlowSpec, caps: readonly number[]): number {
+export function loneRate(f: FlowSpec, caps: readonly number[]): number {
   let rate = f.capBytesPerS ?? Infinity;
   for (const r of f.resources) rate = Math.min(rate, caps[r]!);
   return rate;
 }
 
-/** Event-driven max-min over one component. Writes finishS and movingFromS for its flows. */
-function solveComponent(
-  flows: readonly FlowSpec[],
-  ids: readonly number[],
-  caps: readonly number[],
-  out: { readonly finishS: Float64Array; readonly durationS: Float64Array; readonly movingFromS: Float64Array },
-): void {
+/**
+ * A resource this close to full (relative) counts as saturated. Counting a resource as saturated
+ * is always safe (it only widens the re-solved region); the tolerance absorbs the rounding of the
+ * running loads.
+ */
+const SATURATED_REL = 1e-9;
+
+/**
+ * Event-driven max-min over one component, re-solving only the region an event can change
+ * (MovingFlows). Flows move bytes lazily: each keeps its bytes left as of its last rate change, and
+ * a heap holds each moving flow's finish at its current rate.
+ */
+function solveComponent(flows: readonly FlowSpec[], ids: readonly number[], caps: readonly number[], out: ComponentTimes): void {
   const { finishS, durationS, movingFromS } = out;
   if (ids.length === 1) {
     const f = flows[ids[0]!]!;
@@ -175,12 +201,12 @@ function solveComponent(
     return;
   }
   const successors = new Map<number, number[]>();
-  const requestS = new Map<number, number>();
+  const requestS = new Float64Array(flows.length);
   const pending = new MinHeap();
   for (const i of ids) {
     const f = flows[i]!;
     if (f.after === undefined) {
-      requestS.set(i, f.startS);
+      requestS[i] = f.startS;
       pending.push(f.startS + f.latencyS, i);
     } else {
       const list = successors.get(f.after);
@@ -188,194 +214,356 @@ function solveComponent(
       else list.push(i);
     }
   }
-  let active: number[] = [];
-  const remaining = new Map<number, number>();
-  const rate = new Map<number, number>();
-  const firstRate = new Map<number, number>();
-  const steady = new Set<number>(); // flows whose rate has not changed since they started moving
-  let now = -Infinity;
+  const moving = new MovingFlows(flows, caps);
+  const finishing = new MinHeap(); // (finish at the current rate, flow); stale entries skipped
+  const steady = new Uint8Array(flows.length); // 1: the flow's rate has not changed since it started moving
+  const firstRate = new Float64Array(flows.length);
 
   const finish = (i: number, atS: number): void => {
     const f = flows[i]!;
     // A flow at one rate all along gets the closed form (bit-identical to transferSeconds).
-    const requestedS = requestS.get(i)!;
-    durationS[i] = steady.has(i) ? f.latencyS + f.bytes / firstRate.get(i)! : atS - requestedS;
-    finishS[i] = steady.has(i) ? requestedS + durationS[i]! : atS;
+    durationS[i] = steady[i] === 1 ? f.latencyS + f.bytes / firstRate[i]! : atS - requestS[i]!;
+    finishS[i] = steady[i] === 1 ? requestS[i]! + durationS[i]! : atS;
     for (const s of successors.get(i) ?? []) {
-      requestS.set(s, finishS[i]!);
+      requestS[s] = finishS[i]!;
       pending.push(finishS[i]! + flows[s]!.latencyS, s);
     }
   };
 
-  while (active.length > 0 || pending.size > 0) {
-    // The next event: the earliest activation or the earliest finish at the current rates.
-    let nextFinish = Infinity;
-    for (const i of active) nextFinish = Math.min(nextFinish, now + remaining.get(i)! / rate.get(i)!);
-    const nextStart = pending.size > 0 ? pending.peekKey() : Infinity;
-    const t = Math.min(nextFinish, nextStart);
+  const seeds: number[] = [];
+  const arrived: number[] = [];
+  while (moving.count > 0 || pending.size > 0) {
+    while (finishing.size > 0 && !moving.isCurrentFinish(finishing.peekId(), finishing.peekKey())) finishing.pop();
+    const t = Math.min(finishing.size > 0 ? finishing.peekKey() : Infinity, pending.size > 0 ? pending.peekKey() : Infinity);
     const sameS = Math.abs(t) * SAME_EVENT_REL;
-    const stillActive: number[] = [];
-    for (const i of active) {
-      const r = rate.get(i)!;
-      const endS = now + remaining.get(i)! / r;
-      if (endS <= t + sameS) finish(i, endS);
-      else {
-        remaining.set(i, remaining.get(i)! - r * (t - now));
-        stillActive.push(i);
-      }
+    seeds.length = 0; // saturated resources a finished flow leaves: the flows there may speed up
+    while (finishing.size > 0 && finishing.peekKey() <= t + sameS) {
+      const key = finishing.peekKey();
+      const i = finishing.pop();
+      if (!moving.isCurrentFinish(i, key)) continue;
+      moving.remove(i, seeds);
+      finish(i, key);
     }
-    now = t;
-    active = stillActive;
     // Activations at t (and zero-byte or infinitely fast flows, which finish on the spot; their
     // successors may activate at t too, so loop until none is due).
-    while (pending.size > 0 && pending.peekKey() <= now + sameS) {
+    arrived.length = 0;
+    while (pending.size > 0 && pending.peekKey() <= t + sameS) {
       const i = pending.pop();
       const f = flows[i]!;
-      movingFromS[i] = now;
+      movingFromS[i] = t;
       if (f.bytes === 0 || loneRate(f, caps) === Infinity) {
-        firstRate.set(i, loneRate(f, caps));
-        steady.add(i);
-        finish(i, now);
+        firstRate[i] = loneRate(f, caps);
+        steady[i] = 1;
+        finish(i, t);
         continue;
       }
-      remaining.set(i, f.bytes);
-      active.push(i);
+      arrived.push(i);
     }
-    if (active.length === 0) continue;
-    active.sort((a, b) => a - b); // deterministic order whatever the event history
-    const rates = maxMinRates(flows, active, caps);
-    for (let k = 0; k < active.length; k++) {
-      const i = active[k]!;
-      const r = rates[k]!;
-      if (!firstRate.has(i)) {
-        firstRate.set(i, r);
-        steady.add(i);
-      } else if (rate.get(i) !== r) steady.delete(i);
-      rate.set(i, r);
-    }
+    if (seeds.length === 0 && arrived.length === 0) continue;
+    moving.settleRegion(t, arrived, seeds, (i, rate, fresh) => {
+      if (fresh) {
+        firstRate[i] = rate;
+        steady[i] = 1;
+      } else steady[i] = 0;
+      finishing.push(moving.finishAt(i), i);
+    });
   }
 }
 
 /**
- * Progressive filling over the `active` flows: repeatedly the tightest resource (remaining capacity
- * / unfrozen flows) or flow cap fixes the rate of the flows it holds. Returns the rates in `active`
- * order.
+ * The moving flows of one component and their max-min rates, kept current event by event.
+ *
+ * Why a region and not every flow: under max-min, a change at a resource reaches another flow
+ * only through saturated resources (an unsaturated resource binds no one). So after an event the
+ * re-solved region starts from the resources the event touched that were saturated and grows by
+ * every boundary resource that is saturated afterwards, or was saturated before and saw a rate
+ * change there; flows outside keep their rates. When no boundary resource qualifies, every flow —
+ * inside or outside — still has a bottleneck where it is the fastest (or its cap): that is the
+ * max-min allocation, which is unique, so the result is the full recomputation's (up to rounding).
+ * At 10k peers × gather-20 with per-peer buckets (~9,000 readers per bucket) the downlinks bind
+ * and the buckets do not, so an event costs one reader's 20 flows instead of every moving flow.
+ * Per-flow and per-resource state lives in typed arrays; marks carry an epoch so nothing is
+ * cleared or allocated per event.
  */
-function maxMinRates(flows: readonly FlowSpec[], active: readonly number[], caps: readonly number[]): Float64Array {
-  const rates = new Float64Array(active.length);
-  const frozen = new Uint8Array(active.length);
-  const remCap = new Map<number, number>();
-  const onResource = new Map<number, number[]>(); // resource → positions in `active`
-  const unfrozenOn = new Map<number, number>();
-  active.forEach((i, k) => {
-    for (const r of flows[i]!.resources) {
-      const list = onResource.get(r);
-      if (list === undefined) {
-        onResource.set(r, [k]);
-        remCap.set(r, caps[r]!);
-      } else list.push(k);
-    }
-  });
-  for (const [r, list] of onResource) unfrozenOn.set(r, list.length);
-  // Heap entries: resources as r, flow caps as −1 − k; a stale resource key is skipped.
-  const heap = new MinHeap();
-  for (const [r, n] of unfrozenOn) if (caps[r] !== Infinity) heap.push(remCap.get(r)! / n, r);
-  active.forEach((i, k) => {
-    const cap = flows[i]!.capBytesPerS ?? Infinity;
-    if (cap !== Infinity) heap.push(cap, -1 - k);
-  });
-  let left = active.length;
-  const freeze = (k: number, level: number): void => {
-    frozen[k] = 1;
-    rates[k] = level;
-    left--;
-    for (const r of flows[active[k]!]!.resources) {
-      if (caps[r] === Infinity) continue;
-      const n = unfrozenOn.get(r)! - 1;
-      unfrozenOn.set(r, n);
-      const rc = Math.max(0, remCap.get(r)! - level);
-      remCap.set(r, rc);
-      if (n > 0) heap.push(rc / n, r);
-    }
-  };
-  while (left > 0 && heap.size > 0) {
-    const key = heap.peekKey();
-    const id = heap.pop();
-    if (id < 0) {
-      const k = -1 - id;
-      if (frozen[k] === 0) freeze(k, key);
-      continue;
-    }
-    const n = unfrozenOn.get(id)!;
-    if (n === 0 || remCap.get(id)! / n !== key) continue; // stale entry
-    for (const k of onResource.get(id)!) if (frozen[k] === 0) freeze(k, key);
+class MovingFlows {
+  readonly #flows: readonly FlowSpec[];
+  readonly #caps: readonly number[];
+  /** Per resource, the moving flows crossing it (finite resources only). */
+  readonly #on: (Set<number> | undefined)[];
+  /** Per resource, the sum of the moving flows' rates, bytes/s. */
+  readonly #load: Float64Array;
+  /** Per flow: rate, bytes/s (valid while moving). */
+  readonly #rate: Float64Array;
+  /** Per flow: bytes left at `#since`. */
+  readonly #left: Float64Array;
+  /** Per flow: sim seconds when `#left` was last brought up to date. */
+  readonly #since: Float64Array;
+  /** Per flow: the finish pushed at its current rate (NaN when not moving); other heap entries are stale. */
+  readonly #finishKey: Float64Array;
+  #count = 0;
+  // Epoch marks: a slot equal to #epoch is set for the current region.
+  #epoch = 0;
+  readonly #inRegion: Uint32Array; // per resource
+  readonly #member: Uint32Array; // per flow
+  readonly #fresh: Uint32Array; // per flow: arrived this event
+  readonly #seen: Uint32Array; // per resource, per region pass
+  #pass = 0;
+  readonly #residual: Float64Array; // per resource: capacity left to the region, bytes/s
+  readonly #newLoad: Float64Array; // per boundary resource: its load at the region's new rates, bytes/s
+  readonly #changed: Uint8Array; // per boundary resource: 1 if a region flow's rate changed there
+  readonly #filler: ProgressiveFilling;
+
+  constructor(flows: readonly FlowSpec[], caps: readonly number[]) {
+    this.#flows = flows;
+    this.#caps = caps;
+    const nF = flows.length;
+    const nR = caps.length;
+    this.#on = new Array<Set<number> | undefined>(nR);
+    this.#load = new Float64Array(nR);
+    this.#rate = new Float64Array(nF);
+    this.#left = new Float64Array(nF);
+    this.#since = new Float64Array(nF);
+    this.#finishKey = new Float64Array(nF).fill(NaN);
+    this.#inRegion = new Uint32Array(nR);
+    this.#member = new Uint32Array(nF);
+    this.#fresh = new Uint32Array(nF);
+    this.#seen = new Uint32Array(nR);
+    this.#residual = new Float64Array(nR);
+    this.#newLoad = new Float64Array(nR);
+    this.#changed = new Uint8Array(nR);
+    this.#filler = new ProgressiveFilling(flows, caps);
   }
-  // Flows on infinite resources only, without a cap: unbounded (callers never build these with bytes).
-  for (let k = 0; k < active.length; k++) if (frozen[k] === 0) rates[k] = Infinity;
-  return rates;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  finishAt(i: number): number {
+    return this.#finishKey[i]!;
+  }
+
+  isCurrentFinish(i: number, key: number): boolean {
+    return this.#finishKey[i] === key;
+  }
+
+  /** Takes a finished flow out; pushes onto `seeds` its resources that were saturated with it. */
+  remove(i: number, seeds: number[]): void {
+    const rate = this.#rate[i]!;
+    for (const r of this.#flows[i]!.resources) {
+      if (this.#caps[r] === Infinity) continue;
+      if (this.#saturated(r)) seeds.push(r);
+      const on = this.#on[r]!;
+      on.delete(i);
+      // An empty resource restarts from zero, so rounding in the running sum never accumulates.
+      this.#load[r] = on.size === 0 ? 0 : this.#load[r]! - rate;
+    }
+    this.#finishKey[i] = NaN;
+    this.#count--;
+  }
+
+  /**
+   * Adds the `arrived` flows at `nowS` and re-solves the region grown from `seeds` (see the class
+   * header). Calls `onRate` for each flow whose rate is new or changed (its finish already updated).
+   */
+  settleRegion(nowS: number, arrived: readonly number[], seeds: readonly number[], onRate: (i: number, rate: number, fresh: boolean) => void): void {
+    const flows = this.#flows;
+    const caps = this.#caps;
+    const epoch = ++this.#epoch;
+    const inRegion = this.#inRegion;
+    const fresh = this.#fresh;
+    const member = this.#member;
+    const residual = this.#residual;
+    const seen = this.#seen;
+    for (const r of seeds) inRegion[r] = epoch;
+    for (const i of arrived) {
+      fresh[i] = epoch;
+      member[i] = epoch;
+    }
+    const members: number[] = [...arrived];
+    for (const r of seeds) this.#addFlowsOn(r, members, epoch);
+    let rates: Float64Array;
+    const boundary: number[] = [];
+    for (;;) {
+      members.sort((a, b) => a - b); // deterministic whatever the event history
+      // Capacity left to the region on each resource it crosses: all of it inside, what the flows
+      // outside leave on the boundary.
+      const pass = ++this.#pass;
+      boundary.length = 0;
+      for (const i of members) {
+        for (const r of flows[i]!.resources) {
+          if (caps[r] === Infinity) continue;
+          if (seen[r] !== pass) {
+            seen[r] = pass;
+            if (inRegion[r] === epoch) residual[r] = caps[r]!;
+            else {
+              residual[r] = caps[r]! - this.#load[r]!;
+              boundary.push(r);
+            }
+          }
+          if (inRegion[r] !== epoch && fresh[i] !== epoch) residual[r] = residual[r]! + this.#rate[i]!;
+        }
+      }
+      rates = this.#filler.rates(members, residual);
+      // Boundary resources that join: saturated now, or saturated before with a rate changed there.
+      const newLoad = this.#newLoad;
+      const changed = this.#changed;
+      for (const r of boundary) {
+        newLoad[r] = caps[r]! - residual[r]!;
+        changed[r] = 0;
+      }
+      for (let k = 0; k < members.length; k++) {
+        const i = members[k]!;
+        const moved = fresh[i] === epoch || this.#rate[i] !== rates[k];
+        for (const r of flows[i]!.resources) {
+          if (caps[r] === Infinity || inRegion[r] === epoch) continue;
+          newLoad[r] = newLoad[r]! + rates[k]!;
+          if (moved) changed[r] = 1;
+        }
+      }
+      let grew = false;
+      for (const r of boundary) {
+        if (newLoad[r]! >= caps[r]! * (1 - SATURATED_REL) || (changed[r] === 1 && this.#saturated(r))) {
+          inRegion[r] = epoch;
+          this.#addFlowsOn(r, members, epoch);
+          grew = true;
+        }
+      }
+      if (!grew) break;
+    }
+    for (let k = 0; k < members.length; k++) {
+      const i = members[k]!;
+      const rate = rates[k]!;
+      const isFresh = fresh[i] === epoch;
+      const old = isFresh ? 0 : this.#rate[i]!;
+      if (!isFresh && old === rate) continue;
+      if (isFresh) {
+        this.#left[i] = flows[i]!.bytes;
+        this.#count++;
+        for (const r of flows[i]!.resources) {
+          if (caps[r] === Infinity) continue;
+          (this.#on[r] ??= new Set()).add(i);
+        }
+      } else this.#left[i] = this.#left[i]! - old * (nowS - this.#since[i]!);
+      for (const r of flows[i]!.resources) if (caps[r] !== Infinity) this.#load[r] = this.#load[r]! - old + rate;
+      this.#since[i] = nowS;
+      this.#rate[i] = rate;
+      this.#finishKey[i] = nowS + this.#left[i]! / rate;
+      onRate(i, rate, isFresh);
+    }
+  }
+
+  #addFlowsOn(r: number, members: number[], epoch: number): void {
+    for (const i of this.#on[r] ?? []) {
+      if (this.#member[i] === epoch) continue;
+      this.#member[i] = epoch;
+      members.push(i);
+    }
+  }
+
+  #saturated(r: number): boolean {
+    return this.#load[r]! >= this.#caps[r]! * (1 - SATURATED_REL);
+  }
 }
 
-/** A binary min-heap of (key, id); ties by the lower id, so pops are deterministic. */
-class MinHeap {
-  #keys: number[] = [];
-  #ids: number[] = [];
+/**
+ * Progressive filling, reusable across events: repeatedly the tightest resource (capacity left /
+ * unfrozen flows) or flow cap fixes the rate of the flows it holds. Scratch arrays per resource
+ * are sized once; each call touches only the resources its flows cross.
+ */
+class ProgressiveFilling {
+  readonly #flows: readonly FlowSpec[];
+  readonly #caps: readonly number[];
+  readonly #remCap: Float64Array;
+  readonly #unfrozen: Int32Array;
+  readonly #start: Int32Array; // per resource: offset of its flows in #slots
+  readonly #fill: Int32Array;
+  readonly #stamp: Uint32Array;
+  #call = 0;
 
-  get size(): number {
-    return this.#keys.length;
+  constructor(flows: readonly FlowSpec[], caps: readonly number[]) {
+    this.#flows = flows;
+    this.#caps = caps;
+    const nR = caps.length;
+    this.#remCap = new Float64Array(nR);
+    this.#unfrozen = new Int32Array(nR);
+    this.#start = new Int32Array(nR);
+    this.#fill = new Int32Array(nR);
+    this.#stamp = new Uint32Array(nR);
   }
 
-  push(key: number, id: number): void {
-    const keys = this.#keys;
-    const ids = this.#ids;
-    let i = keys.length;
-    keys.push(key);
-    ids.push(id);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(i, p)) break;
-      this.#swap(i, p);
-      i = p;
-    }
-  }
-
-  peekKey(): number {
-    return this.#keys[0]!;
-  }
-
-  pop(): number {
-    const keys = this.#keys;
-    const ids = this.#ids;
-    const top = ids[0]!;
-    const lastKey = keys.pop()!;
-    const lastId = ids.pop()!;
-    if (keys.length > 0) {
-      keys[0] = lastKey;
-      ids[0] = lastId;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < keys.length && this.#less(l, m)) m = l;
-        if (r < keys.length && this.#less(r, m)) m = r;
-        if (m === i) break;
-        this.#swap(i, m);
-        i = m;
+  /** Max-min rates of `members` (bytes/s, in `members` order) given each finite resource's `residual` capacity. */
+  rates(members: readonly number[], residual: Float64Array): Float64Array {
+    const flows = this.#flows;
+    const caps = this.#caps;
+    const call = ++this.#call;
+    const remCap = this.#remCap;
+    const unfrozen = this.#unfrozen;
+    const start = this.#start;
+    const fill = this.#fill;
+    const stamp = this.#stamp;
+    const touched: number[] = [];
+    for (const i of members) {
+      for (const r of flows[i]!.resources) {
+        if (caps[r] === Infinity) continue;
+        if (stamp[r] !== call) {
+          stamp[r] = call;
+          unfrozen[r] = 0;
+          remCap[r] = Math.max(0, residual[r]!);
+          touched.push(r);
+        }
+        unfrozen[r]!++;
       }
     }
-    return top;
-  }
-
-  #less(a: number, b: number): boolean {
-    const ka = this.#keys[a]!;
-    const kb = this.#keys[b]!;
-    return ka < kb || (ka === kb && this.#ids[a]! < this.#ids[b]!);
-  }
-
-  #swap(a: number, b: number): void {
-    const k = this.#keys;
-    const d = this.#ids;
-    [k[a], k[b]] = [k[b]!, k[a]!];
-    [d[a], d[b]] = [d[b]!, d[a]!];
+    // Each resource's member positions, contiguous in `slots` (counting sort by resource).
+    let offset = 0;
+    for (const r of touched) {
+      start[r] = offset;
+      fill[r] = offset;
+      offset += unfrozen[r]!;
+    }
+    const slots = new Int32Array(offset);
+    members.forEach((i, k) => {
+      for (const r of flows[i]!.resources) if (caps[r] !== Infinity) slots[fill[r]!++] = k;
+    });
+    const rates = new Float64Array(members.length);
+    const frozen = new Uint8Array(members.length);
+    // Heap entries: resources as r, flow caps as −1 − k; a stale resource key is skipped.
+    const heap = new MinHeap();
+    for (const r of touched) heap.push(remCap[r]! / unfrozen[r]!, r);
+    members.forEach((i, k) => {
+      const cap = flows[i]!.capBytesPerS ?? Infinity;
+      if (cap !== Infinity) heap.push(cap, -1 - k);
+    });
+    let left = members.length;
+    const freeze = (k: number, level: number): void => {
+      frozen[k] = 1;
+      rates[k] = level;
+      left--;
+      for (const r of flows[members[k]!]!.resources) {
+        if (caps[r] === Infinity) continue;
+        const n = --unfrozen[r]!;
+        const rc = Math.max(0, remCap[r]! - level);
+        remCap[r] = rc;
+        if (n > 0) heap.push(rc / n, r);
+      }
+    };
+    while (left > 0 && heap.size > 0) {
+      const key = heap.peekKey();
+      const id = heap.pop();
+      if (id < 0) {
+        const k = -1 - id;
+        if (frozen[k] === 0) freeze(k, key);
+        continue;
+      }
+      const n = unfrozen[id]!;
+      if (n === 0 || remCap[id]! / n !== key) continue; // stale entry
+      for (let s = start[id]!; s < fill[id]!; s++) {
+        const k = slots[s]!;
+        if (frozen[k] === 0) freeze(k, key);
+      }
+    }
+    // Flows on infinite resources only, without a cap: unbounded (callers never build these with bytes).
+    for (let k = 0; k < members.length; k++) if (frozen[k] === 0) rates[k] = Infinity;
+    return rates;
   }
 }

@@ -104,6 +104,14 @@ export interface SimRoundRow {
   readonly staleTrainers?: number;
   /** Participants in a null round (first `replicas.warmupWindows` windows after a (re)start), peers. */
   readonly nullRounds?: number;
+  /**
+   * Flow-model columns (sim/flows-columns.ts), on round-cadence rows of runs whose network shares
+   * capacity (`net.buckets` or `net.store.sharing: 'shared'`; absent otherwise). The most sync
+   * downloads moving at once out of one bucket or the store, flows.
+   */
+  readonly peakFlowsPerEnd?: number;
+  /** Mean over syncing peers of bytes downloaded / download time in the sync, Mbit/s (charged bytes). */
+  readonly meanDownloadMbps?: number;
   /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
   readonly chainCommits?: number;
   /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */

@@ -24,6 +24,7 @@ import type { PeerRoundUsage } from './energy.ts';
 import type { SimContext } from './context.ts';
 import type { ProcessGenerator } from './kernel/index.ts';
 import type { RoundResult } from './metrics.ts';
+import { flowColumns } from './flows-columns.ts';
 import { timeSyncDownloads } from './flows-round.ts';
 import { aggregateAndDefend, defenceRowFigures } from './round-aggregate.ts';
 import type { AggregateOutcome } from './round-aggregate.ts';
@@ -60,7 +61,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
     syncTimeS,
     status: outcome.status,
   };
-  return closeRound(ctx, opened, tally, usageOf(ctx, opened, inbox, outcome), defenceRowFigures(ctx, outcome), gatherColumns(ctx, gather, counters.onTime));
+  return closeRound(ctx, opened, tally, usageOf(ctx, opened, inbox, outcome), defenceRowFigures(ctx, outcome), gatherColumns(ctx, gather, counters.onTime), flowColumns(ctx, outcome, gather));
 }
 
 /** The row's gather columns: none without a gather section; the all-gather lists every on-time message. */

@@ -36,6 +36,9 @@ export type DefenceRowFigures = Pick<RoundFigures, 'rejected' | 'rejectedReasons
 /** The gather columns of a round-cadence row (sim/round-gather.ts). */
 export type GatherRowColumns = Required<Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut'>>;
 
+/** The flow-model columns of a round-cadence row (sim/flows-columns.ts). */
+export type FlowRowColumns = Required<Pick<RoundFigures, 'peakFlowsPerEnd' | 'meanDownloadMbps'>>;
+
 /**
  * Posts round `round`'s result on the chain mirror, with the FNV-1a of the params after the
  * round's step as the aggregate hash; nothing when the chain is off. `contributors` empty for a
@@ -57,7 +60,7 @@ export function finaliseOnChain(
  * the row figures, with the held-out loss of the params as they are now. Call it when the round
  * is over (sync done): `simTimeS` is the current sim time.
  */
-export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTally, usage: readonly PeerRoundUsage[], defence?: DefenceRowFigures, gather?: GatherRowColumns): RoundResult {
+export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTally, usage: readonly PeerRoundUsage[], defence?: DefenceRowFigures, gather?: GatherRowColumns, flows?: FlowRowColumns): RoundResult {
   const energy = new RoundEnergy(ctx.cfg.energy.networkKWhPerGB! * ctx.byteScale);
   opened.participants.forEach((p, i) => energy.add(p.peer, usage[i]!));
   return {
@@ -84,6 +87,7 @@ export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTal
       ...defence,
       ...gather,
       ...opened.replicaColumns,
+      ...flows,
     },
     energy,
   };

@@ -2,17 +2,20 @@
  * The flow solver (sim/flows.ts) against a slow reference: a time-stepped fluid simulation that
  * recomputes max-min rates every step with the textbook O(n²) progressive filling. Random cases
  * are counted by kind (shared bottleneck, disjoint flows, staggered starts, chains, caps); the
+ * incremental solver also against the full-recompute event-driven solver (flows-reference.ts) on
+ * large gather shapes: many readers per bucket, large multiplicities of identical flows. The
  * properties: no resource ever above capacity, a lone flow is latency + bytes / min capacity
  * (transferSeconds, bit for bit), symmetric flows finish together.
  */
 import { expect } from 'chai';
 import { createRng } from '../../core/rng.ts';
 import type { Rng } from '../../core/rng.ts';
-import { solveFlows } from '../../sim/flows.ts';
+import { solveFlows, solveFlowsWith } from '../../sim/flows.ts';
 import type { FlowSpec } from '../../sim/flows.ts';
 import { transferSeconds } from '../../sim/network.ts';
 import type { PeerLink, StoreLink } from '../../sim/network.ts';
 import { TransferNetwork } from '../../sim/transfers.ts';
+import { referenceComponent } from './flows-reference.ts';
 
 /** Textbook progressive filling: raise all unfrozen flows together, freeze on each full resource. */
 function referenceRates(flows: readonly FlowSpec[], active: readonly number[], caps: readonly number[]): Map<number, number> {
@@ -89,6 +92,28 @@ function randomCase(rng: Rng, kind: Kind): { flows: FlowSpec[]; caps: number[] }
   return { flows, caps };
 }
 
+
+/** Gather-shaped case: each reader fetches one object from each bucket (resources: buckets, then downlinks). */
+type Shape = 'buckets-bind' | 'downlinks-bind' | 'mixed' | 'multiplicity' | 'chained-capped';
+
+function gatherCase(rng: Rng, shape: Shape): { flows: FlowSpec[]; caps: number[]; buckets: number } {
+  const buckets = rng.int(2, 6);
+  const readers = shape === 'multiplicity' ? rng.int(100, 300) : rng.int(20, 80);
+  const caps: number[] = [];
+  for (let b = 0; b < buckets; b++) caps.push(shape === 'downlinks-bind' ? 1e6 : shape === 'buckets-bind' ? 50 : rng.int(1, 40) * 25);
+  for (let d = 0; d < readers; d++) caps.push(shape === 'buckets-bind' ? 1e4 : rng.int(1, 20) * 10);
+  const bytesOf = Array.from({ length: buckets }, () => (shape === 'multiplicity' ? 500 : rng.int(1, 10) * 50));
+  const flows: FlowSpec[] = [];
+  for (let d = 0; d < readers; d++) {
+    const latencyS = shape === 'multiplicity' ? 0.01 : rng.int(0, 40) * 0.05;
+    for (let b = 0; b < buckets; b++) {
+      const chained = shape === 'chained-capped' && b > 0 && rng.next() < 0.5;
+      flows.push({ startS: 0, latencyS, bytes: bytesOf[b]!, resources: [b, buckets + d], ...(chained ? { after: flows.length - 1 } : {}), ...(shape === 'chained-capped' && rng.next() < 0.5 ? { capBytesPerS: rng.int(1, 10) * 5 } : {}) });
+    }
+  }
+  return { flows, caps, buckets };
+}
+
 describe('sim/flows', () => {
   it('matches the time-stepped reference on random cases (counted per kind)', () => {
     const rng = createRng('flows-diff');
@@ -112,6 +137,30 @@ describe('sim/flows', () => {
       if (reachedKind) reached[kind]++;
     }
     for (const [kind, n] of Object.entries(reached)) expect(n, kind).to.be.at.least(10);
+  });
+
+  it('the incremental solver matches the full-recompute reference on gather shapes (counted per shape)', () => {
+    const rng = createRng('flows-gather-diff');
+    const shapes = ['buckets-bind', 'downlinks-bind', 'mixed', 'multiplicity', 'chained-capped'] as const;
+    const reached: Record<Shape, number> = { 'buckets-bind': 0, 'downlinks-bind': 0, mixed: 0, multiplicity: 0, 'chained-capped': 0 };
+    let flowsChecked = 0;
+    for (let c = 0; c < 40; c++) {
+      const shape = shapes[c % shapes.length]!;
+      const { flows, caps, buckets } = gatherCase(rng, shape);
+      const fast = solveFlows(flows, caps);
+      const slow = solveFlowsWith(flows, caps, referenceComponent);
+      flows.forEach((_, i) => {
+        expect(fast.finishS[i], `${shape} case ${c} flow ${i}`).to.be.closeTo(slow.finishS[i]!, 1e-9 * Math.max(1, slow.finishS[i]!));
+        flowsChecked++;
+      });
+      expect([...fast.peakFlows]).to.deep.equal([...slow.peakFlows]);
+      // A case counts when it reaches its shape: several readers on one bucket at once (and, for
+      // multiplicity, over a hundred identical flows there).
+      const bucketPeak = Math.max(...[...fast.peakFlows].slice(0, buckets));
+      if (bucketPeak >= (shape === 'multiplicity' ? 100 : 5)) reached[shape]++;
+    }
+    for (const [shape, n] of Object.entries(reached)) expect(n, shape).to.be.at.least(6);
+    expect(flowsChecked).to.be.above(5000);
   });
 
   it('a lone flow takes latency + bytes / min capacity, bit for bit transferSeconds', () => {
