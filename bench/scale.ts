@@ -31,7 +31,7 @@ export interface ScaleChildReport {
   readonly initialHeldoutLoss: number;
 }
 
-const UNIT = '10k peers × 100 rounds, sparseloco topK 8, surrogate softmax 16→4, batch 4, H 2, 10% dropout, model chain mirror on (no logs, finalised rounds pruned)';
+const UNIT = '10k peers × 100 rounds, sparseloco topK 8, surrogate softmax 16→4, batch 4, H 2, 10% dropout, gather 20 + 10 reserves, per-peer replicas + null rounds, lagged Gauntlet (15 evaluated/window), model chain mirror on (no logs, finalised rounds pruned)';
 
 /** Runs the scale benchmark in a child process and returns its two rows. */
 export async function runScaleBench(log: (line: string) => void): Promise<BenchRow[]> {
