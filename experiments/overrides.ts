@@ -89,7 +89,9 @@ const OPTIONAL_FIELDS = new Set<string>([
   'backend.heldoutFraction', 'backend.shardEvalWindows', 'backend.evalBatchSize', 'backend.schedule', 'backend.adamw',
   // The energy assumption table (sim/energy.ts); fields left out take the defaults; `file` is read by inputs.ts.
   'energy', 'energy.deviceClasses', 'energy.carbonIntensity', 'energy.networkKWhPerGB', 'energy.source', 'energy.file',
-  'catchUp', 'projectToParams', 'closeWhenComplete',
+  'catchUp', 'closeWhenComplete',
+  // Two-level runs (sim/charge.ts): --set charge.layout=covenant-72b charges every transfer at that layout's size.
+  'charge', 'charge.layout', 'charge.targetChunk',
   // The opt-in compute model (core/compute-model.ts): step time from FLOPs instead of stepTimeS alone.
   'compute', 'compute.params', 'compute.tokensPerStep', 'compute.device', 'compute.gpusPerPeer', 'compute.mfu', 'compute.devices',
   // The gather step (sim/round-gather-config.ts): --set gather.peers=20 turns on templar's gather-G.

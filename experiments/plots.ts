@@ -5,6 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { MetricRow } from './runner.ts';
+import { chargeLabel } from './summary.ts';
 
 export interface Figure {
   /** File stem under plots/. */
@@ -245,5 +246,12 @@ export function standardFigures(rows: readonly MetricRow[], sweep?: SweepAxis, t
   ];
   if (sweep) figures.push(finalLossVs(rows, sweep.label, sweep.title, sweep.color, sweep.log ?? true));
   if (sweep && targetLoss !== undefined) figures.push(timeToTargetVs(rows, sweep.label, sweep.title, sweep.color, targetLoss));
-  return figures;
+  const charged = chargeLabel(rows);
+  return charged === null ? figures : figures.map((f) => labelCharged(f, charged));
+}
+
+/** A two-level run's figure says so in its title (sim/charge.ts): its bytes and times are the target's. */
+function labelCharged(f: Figure, charged: string): Figure {
+  const title = `${f.title} — ${charged}`;
+  return { ...f, title, spec: { ...f.spec, title } as TopLevelSpec };
 }

@@ -37,6 +37,22 @@ export interface ExperimentSummary {
   readonly arms: readonly ArmSummary[];
   /** The tables the energy figures come from; empty when not known (rows without their configs). */
   readonly energyAssumptions: readonly EnergyAssumption[];
+  /** Two-level runs (sim/charge.ts): what the byte and time figures are charged for; null when no row is charged. */
+  readonly charged: string | null;
+}
+
+/**
+ * The label of a two-level run's figures, from its rows' `trainedParams` / `chargedParams`
+ * (sim/charge.ts), e.g. "bytes and time charged for 72,747,327,488 parameters (trained: 2,822)";
+ * null when no row is charged. Several charged sizes in one experiment are listed.
+ */
+export function chargeLabel(rows: readonly MetricRow[]): string | null {
+  const pairs = new Set<string>();
+  for (const r of rows) {
+    const row = r as MetricRow & { chargedParams?: number; trainedParams?: number };
+    if (row.chargedParams !== undefined) pairs.add(`${row.chargedParams.toLocaleString('en-US')} parameters (trained: ${row.trainedParams!.toLocaleString('en-US')})`);
+  }
+  return pairs.size === 0 ? null : `bytes and time charged for ${[...pairs].join('; ')}`;
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -83,7 +99,7 @@ export function summarise(experiment: string, rows: readonly MetricRow[], target
       reachedTarget: reached.length,
     });
   }
-  return { experiment, targetLoss, arms: out, energyAssumptions };
+  return { experiment, targetLoss, arms: out, energyAssumptions, charged: chargeLabel(rows) };
 }
 
 function sumField(rows: readonly MetricRow[], field: string): number | null {
@@ -143,6 +159,7 @@ export function summaryMarkdown(s: ExperimentSummary): string {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   if (energy) lines.push('', energyFootnote(s.energyAssumptions));
+  if (s.charged !== null) lines.push('', `Two-level run: ${s.charged}; the loss is the trained model's (sim/charge.ts).`);
   return lines.join('\n');
 }
 

@@ -24,6 +24,8 @@ import { createRng } from '../core/rng.ts';
 import { checkRunFitsBackend, knownShapeOf, resolveBackendConfig } from '../backends/index.ts';
 import type { BackendConfig, BackendInput } from '../backends/index.ts';
 import { resolveChainConfig } from './chain.ts';
+import { resolveChargeConfig, targetLayoutOf } from './charge.ts';
+import type { ChargeConfig, ChargeConfigInput } from './charge.ts';
 import type { SimChainConfig, SimChainInput } from './chain.ts';
 import { createChurn } from './churn.ts';
 import type { ChurnConfig } from './churn.ts';
@@ -85,10 +87,12 @@ export interface SimConfigInput {
   /** When a stale or joining peer replays missed aggregates and when it downloads a checkpoint. */
   readonly catchUp?: CatchUpOptions;
   /**
-   * Charge the network as if the model had this many parameters (e.g. 72e9): every message's real
-   * encoded size is scaled by projectToParams / (the backend's parameter count). Null: real bytes.
+   * Two-level run (sim/charge.ts): train the backend, charge every message, share and checkpoint at
+   * the target layout's exact size (core/wire-size.ts). With `compute`, its `params` must be the
+   * target's. Absent: real sizes, and the config and rows are exactly as before. (Replaces the
+   * removed `projectToParams`, which scaled bytes by a parameter ratio.)
    */
-  readonly projectToParams?: number | null;
+  readonly charge?: ChargeConfigInput;
   /**
    * Close a round as soon as every active peer's message is in (synchronous, wait-for-all
    * training), instead of always at the window end (templar's fixed windows). Default false.
@@ -151,13 +155,14 @@ export interface SimConfig extends SimConfigInput {
   readonly backend: BackendConfig;
   readonly energy: EnergyConfig;
   readonly catchUp: CatchUpOptions;
-  readonly projectToParams: number | null;
   readonly closeWhenComplete: boolean;
   readonly adversaries: readonly AdversaryGroup[];
   readonly defence: DefenceConfig;
   readonly chain: SimChainConfig;
   /** Present only when the input set it. */
   readonly compute?: ComputeModel;
+  /** Present only when the input set it. */
+  readonly charge?: ChargeConfig;
   /** Present only when the input set it. */
   readonly gather?: GatherConfig;
   /** Present only when the input set it. */
@@ -180,8 +185,8 @@ export const SIM_DEFAULTS = Object.freeze({
 });
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
-  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows', 'replicas',
+  'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'closeWhenComplete',
+  'adversaries', 'defence', 'chain', 'compute', 'charge', 'gather', 'transport', 'windows', 'replicas',
 ];
 
 /**
@@ -191,6 +196,9 @@ const KEYS: readonly (keyof SimConfigInput)[] = [
  */
 export function resolveSimConfig(input: SimConfigInput): SimConfig {
   if (typeof input !== 'object' || input === null) throw new ConfigError('sim config', input, 'must be an object');
+  if ('projectToParams' in input) {
+    throw new ConfigError('projectToParams', (input as Record<string, unknown>)['projectToParams'], "was removed: it scaled bytes by a parameter ratio; use charge: { layout: 'covenant-72b' | 'scaled-1t' | { llama } | { shapes } } (exact target sizes, sim/charge.ts)");
+  }
   for (const key of Object.keys(input)) {
     if (!(KEYS as readonly string[]).includes(key)) throw new ConfigError(key, (input as unknown as Record<string, unknown>)[key], `is not a sim config key (expected one of ${KEYS.join(', ')})`);
   }
@@ -226,10 +234,6 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   // checks optim and shardsPerPeer against it then, before the first round.
   const shape = knownShapeOf(backend);
   if (shape !== null) checkRunFitsBackend(shape, shardsPerPeer, input.optim);
-  const projectToParams = input.projectToParams ?? null;
-  if (projectToParams !== null && !(typeof projectToParams === 'number' && Number.isFinite(projectToParams) && projectToParams >= 1)) {
-    throw new ConfigError('projectToParams', projectToParams, 'must be null or a parameter count ≥ 1');
-  }
   const closeWhenComplete = input.closeWhenComplete ?? false;
   if (typeof closeWhenComplete !== 'boolean') throw new ConfigError('closeWhenComplete', closeWhenComplete, 'must be a boolean');
   const adversaries = input.adversaries ?? [];
@@ -249,12 +253,17 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
   // Sections not given take the method's protocol defaults (sim/protocol-defaults.ts: templar's round);
   // the rest are left out of the resolved config when not given.
-  const { compute: computeInput, gather: givenGather, transport: givenTransport, windows: _windowsInput, replicas: givenReplicas, ...fields } = input;
+  const { compute: computeInput, charge: chargeInput, gather: givenGather, transport: givenTransport, windows: _windowsInput, replicas: givenReplicas, ...fields } = input;
   const defaults = protocolDefaults(optimFields.method);
   const gatherInput = givenGather ?? defaults.gather;
   const transportInput = givenTransport ?? defaults.transport;
   const replicasInput = givenReplicas ?? defaults.replicas;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
+  const charge = chargeInput === undefined ? {} : { charge: resolveChargeConfig(chargeInput, input.optim, 'charge') };
+  if (charge.charge !== undefined && compute.compute !== undefined) {
+    const chargedParams = targetLayoutOf(charge.charge).size;
+    if (compute.compute.params !== chargedParams) throw new ConfigError('compute.params', compute.compute.params, `must equal the charged layout's parameter count (${chargedParams}) in a charged run`);
+  }
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
     throw new ConfigError('gather.peers', gather.gather.peers, `must be 'all' with optim.method "${optimFields.method}": gather-G is implemented for sparseloco's round (demo syncs every inner step; ddp/diloco all-reduce)`);
@@ -263,7 +272,7 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const transport = transportValue === undefined ? {} : { transport: transportValue };
   const windows = windowsValue === undefined ? {} : { windows: windowsValue };
   const replicas = replicasInput === undefined ? {} : { replicas: resolveReplicaConfig(replicasInput, optimFields.method, 'replicas') };
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows, ...replicas });
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, closeWhenComplete, adversaries, defence, chain, ...compute, ...charge, ...gather, ...transport, ...windows, ...replicas });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

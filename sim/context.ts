@@ -17,7 +17,9 @@ import type { Churn } from './churn.ts';
 import type { SimConfig } from './config.ts';
 import { Defence, gauntletConfigOf } from './defence.ts';
 import { Environment } from './kernel/index.ts';
-import { projectStore, resolveBucketLink, resolveStoreLink } from './network.ts';
+import { chargedTo, uncharged } from './charge.ts';
+import type { WireCharge } from './charge.ts';
+import { resolveBucketLink, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
 import { ReplicaPool } from './replicas.ts';
@@ -45,8 +47,8 @@ export interface SimContext {
   readonly aggregates: AggregateLog;
   /** Stream of transfer-loss draws (forked per transfer). */
   readonly netRng: Rng;
-  /** Bytes charged per real byte sent (projectToParams / params; 1 without projection). */
-  readonly byteScale: number;
+  /** The sizes every message, share and checkpoint is charged at (sim/charge.ts; real sizes without `charge`). */
+  readonly charge: WireCharge;
   /** The run's Byzantine peers; null in a clean run. */
   readonly adversaries: Adversaries | null;
   /** The defence applied to each round's messages ('none': the communicator's own apply). */
@@ -73,9 +75,9 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
   const comm = createCommunicator(backend.layout, cfg.optim);
   const netRng = root.fork('net');
   const params = backend.initParams(root.fork('init'));
-  const byteScale = cfg.projectToParams === null ? 1 : cfg.projectToParams / backend.layout.size;
-  const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') }, byteScale);
-  const store = projectStore(resolveStoreLink(cfg.net), byteScale);
+  const charge = cfg.charge === undefined ? uncharged(comm, backend.layout) : chargedTo(cfg.charge, backend.layout, cfg.optim);
+  const population = new Population(cfg, backend, comm, churn, { net: netRng, compute: root.fork('compute') });
+  const store = resolveStoreLink(cfg.net);
   const env = new Environment();
   const clock = cfg.windows === undefined ? null : { windows: cfg.windows, nowS: () => env.now };
   const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid), {}, clock) : null;
@@ -84,12 +86,12 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
   const gauntlet = cfg.defence.kind === 'gauntlet' ? gauntletConfigOf(cfg.defence) : null;
   const validator = gauntlet === null
     ? null
-    : new LaggedValidator({ cfg, gauntlet, sparseloco: defence.sparseloco!, layout: backend.layout, backend, env, store, byteScale, publisher: gather, rng: root.fork('validator') });
+    : new LaggedValidator({ cfg, gauntlet, sparseloco: defence.sparseloco!, layout: backend.layout, backend, env, store, charge, publisher: gather, rng: root.fork('validator') });
   return {
     cfg,
     env,
     store,
-    transfers: new TransferNetwork(store, resolveBucketLink(cfg.net, byteScale)),
+    transfers: new TransferNetwork(store, resolveBucketLink(cfg.net)),
     churn,
     backend,
     comm,
@@ -100,7 +102,7 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     replicas: new ReplicaPool(params, backend.layout, cfg.catchUp),
     aggregates: new AggregateLog(),
     netRng,
-    byteScale,
+    charge,
     adversaries: createAdversaries(cfg.adversaries, cfg.peers, backend.layout, comm, root.fork('adversaries')),
     defence,
     chain,

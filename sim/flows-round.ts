@@ -84,6 +84,8 @@ export interface GatherPhaseTimes {
  * every other reader. Arrivals are relative to the downloader's own phase start.
  */
 export function timeGatherPhase(ctx: SimContext, objects: readonly GatherObject[], downloaders: readonly GatherDownloader[]): GatherPhaseTimes {
+  const fast = uncontendedGatherPhase(ctx, objects, downloaders);
+  if (fast !== null) return fast;
   const requests: TransferRequest[] = [];
   const owner: [number, number][] = [];
   for (const d of downloaders) {
@@ -99,9 +101,28 @@ export function timeGatherPhase(ctx: SimContext, objects: readonly GatherObject[
   return { arrivalS, peakFlowsPerEnd };
 }
 
-/** Sim seconds for a zero-byte request from `link` to the store (the gather's list request). */
+/**
+ * The gather phase when only each downloader's own downlink is shared (no buckets, no shared
+ * store): each peer's downloads are independent of every other peer's, so each is solved alone in
+ * closed form (TransferNetwork.uncontendedDownloadsS) instead of as one batch of flows — the
+ * same times, without building R × G flows. Null when that does not hold.
+ */
+function uncontendedGatherPhase(ctx: SimContext, objects: readonly GatherObject[], downloaders: readonly GatherDownloader[]): GatherPhaseTimes | null {
+  if (ctx.transfers.contended) return null;
+  const arrivalS = new Map<number, Map<number, number>>();
+  for (const d of downloaders) {
+    const others = objects.filter((o) => o.uid !== d.uid);
+    const offsets = ctx.transfers.uncontendedDownloadsS(d.link, others.map((o) => o.bytes));
+    if (offsets === null) return null;
+    arrivalS.set(d.uid, new Map(others.map((o, k) => [o.uid, offsets[k]!])));
+  }
+  // No far end is a pool: nothing contends there (the flow columns are not written).
+  return { arrivalS, peakFlowsPerEnd: 0 };
+}
+
+/** Sim seconds for a zero-byte request from `link` to the store (the gather's list request): its latency, whatever contends. */
 export function requestSeconds(ctx: SimContext, link: PeerLink): number {
-  return ctx.transfers.time([{ link, direction: 'download', bytes: 0, startS: 0, end: 'store' }]).durationS[0]!;
+  return ctx.transfers.storeRequestS(link);
 }
 
 /**

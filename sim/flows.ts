@@ -111,8 +111,44 @@ export function solveFlowsWith(flows: readonly FlowSpec[], capacitiesBytesPerS: 
       bytesThrough[r] += f.bytes;
     }
   });
-  for (const component of components(flows, capacitiesBytesPerS)) solveOne(flows, component, capacitiesBytesPerS, { finishS, durationS, movingFromS });
+  for (const component of components(flows, capacitiesBytesPerS)) {
+    if (component.length === 1) solveOne(flows, component, capacitiesBytesPerS, { finishS, durationS, movingFromS });
+    else solveLocally(flows, component, capacitiesBytesPerS, solveOne, { finishS, durationS, movingFromS });
+  }
   return { finishS, durationS, movingFromS, peakFlows: peakConcurrency(flows, movingFromS, finishS, nR), bytesThrough };
+}
+
+/**
+ * Solves a component as a problem of its own (flows and resources renumbered from 0), so the
+ * solver's per-flow and per-resource state is sized by the component, not by the whole batch: a
+ * round's gather is thousands of small components (each peer's downloads share its downlink).
+ */
+function solveLocally(flows: readonly FlowSpec[], ids: readonly number[], caps: readonly number[], solveOne: ComponentSolver, out: ComponentTimes): void {
+  const localFlow = new Map<number, number>();
+  const localResource = new Map<number, number>();
+  const localCaps: number[] = [];
+  const local: FlowSpec[] = ids.map((i, k) => {
+    localFlow.set(i, k);
+    const f = flows[i]!;
+    const resources = f.resources.map((r) => {
+      let lr = localResource.get(r);
+      if (lr === undefined) {
+        lr = localCaps.length;
+        localResource.set(r, lr);
+        localCaps.push(caps[r]!);
+      }
+      return lr;
+    });
+    // `after` stays inside the component (components() joins chains) and below k (ids ascend).
+    return { ...f, resources, ...(f.after === undefined ? {} : { after: localFlow.get(f.after)! }) };
+  });
+  const times: ComponentTimes = { finishS: new Float64Array(ids.length), durationS: new Float64Array(ids.length), movingFromS: new Float64Array(ids.length) };
+  solveOne(local, local.map((_, k) => k), localCaps, times);
+  ids.forEach((i, k) => {
+    out.finishS[i] = times.finishS[k]!;
+    out.durationS[i] = times.durationS[k]!;
+    out.movingFromS[i] = times.movingFromS[k]!;
+  });
 }
 
 /**
@@ -200,6 +236,7 @@ function solveComponent(flows: readonly FlowSpec[], ids: readonly number[], caps
     movingFromS[ids[0]!] = f.startS + f.latencyS;
     return;
   }
+  if (sharedLinkClosedForm(flows, ids, caps, out)) return;
   const successors = new Map<number, number[]>();
   const requestS = new Float64Array(flows.length);
   const pending = new MinHeap();
@@ -285,6 +322,56 @@ function solveComponent(flows: readonly FlowSpec[], ids: readonly number[], caps
  * Per-flow and per-resource state lives in typed arrays; marks carry an epoch so nothing is
  * cleared or allocated per event.
  */
+/**
+ * Processor sharing on one resource of `capacityBytesPerS` for flows that all start moving at the
+ * same instant (max-min fairness when no flow has a lower cap of its own): with sizes sorted
+ * b₁ ≤ … ≤ bₙ, the k-th finishes (bₖ − bₖ₋₁)·(n − k + 1)/C after the (k − 1)-th. Returns each
+ * flow's finish, sim seconds after that instant, in the input order.
+ */
+export function sharedLinkFinishOffsetsS(bytes: ArrayLike<number>, capacityBytesPerS: number): Float64Array {
+  const n = bytes.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => bytes[a]! - bytes[b]! || a - b);
+  const out = new Float64Array(n);
+  let atS = 0;
+  let previous = 0;
+  order.forEach((i, k) => {
+    atS += ((bytes[i]! - previous) * (n - k)) / capacityBytesPerS;
+    previous = bytes[i]!;
+    out[i] = atS;
+  });
+  return out;
+}
+
+/**
+ * The common component in closed form ({@link sharedLinkFinishOffsetsS}): flows that cross one
+ * finite resource only (a peer's downlink shared by its gather downloads), all moving from the
+ * same instant, no chains, no cap below the resource's capacity. Returns false (nothing written)
+ * when the component is not of that shape.
+ */
+function sharedLinkClosedForm(flows: readonly FlowSpec[], ids: readonly number[], caps: readonly number[], out: ComponentTimes): boolean {
+  let shared = -1;
+  const t0 = flows[ids[0]!]!.startS + flows[ids[0]!]!.latencyS;
+  for (const i of ids) {
+    const f = flows[i]!;
+    if (f.after !== undefined || f.startS + f.latencyS !== t0) return false;
+    for (const r of f.resources) {
+      if (caps[r] === Infinity) continue;
+      if (shared === -1) shared = r;
+      else if (r !== shared) return false;
+    }
+    if (shared === -1) return false;
+  }
+  const capacity = caps[shared]!;
+  for (const i of ids) if ((flows[i]!.capBytesPerS ?? Infinity) < capacity) return false;
+  const offsets = sharedLinkFinishOffsetsS(ids.map((i) => flows[i]!.bytes), capacity);
+  ids.forEach((i, k) => {
+    out.finishS[i] = t0 + offsets[k]!;
+    out.durationS[i] = out.finishS[i]! - flows[i]!.startS;
+    out.movingFromS[i] = t0;
+  });
+  return true;
+}
+
 class MovingFlows {
   readonly #flows: readonly FlowSpec[];
   readonly #caps: readonly number[];

@@ -64,7 +64,7 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
         lossSum += loss;
         return { peerUid: p.peer.uid, bytes: comm.encode(p.peer.commState, grad) };
       });
-      const wire = comm.wireBytes(messages.map((m) => m.bytes.length));
+      const wire = ctx.charge.wireBytes(messages.map((m) => ctx.charge.message(m.bytes)));
       let stepS = 0;
       let transferMaxS = 0;
       if (ring) {
@@ -89,7 +89,7 @@ export function* runInnerStepCadence(ctx: SimContext, opened: OpenedRound): Proc
       if (report.applied) {
         anyApplied = true;
         const used = new Set(report.contributors);
-        for (const m of messages) if (used.has(m.peerUid)) appliedBytes += m.bytes.length;
+        for (const m of messages) if (used.has(m.peerUid)) appliedBytes += ctx.charge.message(m.bytes);
       }
       contributors = report.contributors.length;
       lastMessages = messages;

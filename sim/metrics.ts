@@ -4,6 +4,7 @@
  */
 import { co2eKg, peerRoundEnergyKWh } from './energy.ts';
 import type { PeerRoundUsage } from './energy.ts';
+import type { ChargeColumns } from './charge.ts';
 import type { SimPeer } from './population.ts';
 
 /** One round's tidy metrics. */
@@ -34,7 +35,12 @@ export interface SimRoundRow {
   readonly heldoutLoss: number;
   /** Mean training loss over the active peers (and steps); null when none trained. */
   readonly meanTrainLoss: number | null;
-  /** Bytes of every message uploaded this round (on time or late; inner-step methods: all steps), bytes. */
+  /**
+   * Bytes of every message uploaded this round (on time or late; inner-step methods: all steps),
+   * bytes. In a charged run (`charge`) this and every byte column are CHARGED bytes (each message
+   * at the target's size: what the timing used); the real ones are these × trainedMessageBytes /
+   * chargedMessageBytes for messages, 4 × trainedParams per checkpoint.
+   */
   readonly bytesUpTotal: number;
   /** Bytes downloaded by all peers this round: the sync plus catch-up, bytes. */
   readonly bytesDownTotal: number;
@@ -112,6 +118,11 @@ export interface SimRoundRow {
   readonly peakFlowsPerEnd?: number;
   /** Mean over syncing peers of bytes downloaded / download time in the sync, Mbit/s (charged bytes). */
   readonly meanDownloadMbps?: number;
+  /** Charged runs only (sim/charge.ts): parameters trained, parameters charged, one message of each, bytes. */
+  readonly trainedParams?: number;
+  readonly chargedParams?: number;
+  readonly trainedMessageBytes?: number;
+  readonly chargedMessageBytes?: number;
   /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
   readonly chainCommits?: number;
   /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */
@@ -159,13 +170,12 @@ export class RunTotals {
   energyKWh = 0;
   co2eKg = 0;
 
-  /** `byteScale`: bytes charged per real byte sent (projectToParams); rows report charged bytes. */
-  constructor(private readonly byteScale = 1) {}
+  /** `charge`: a charged run's columns (sim/charge.ts), added to every row; null: rows as before. */
+  constructor(private readonly charge: ChargeColumns | null = null) {}
 
   /** Completes a round's row with its energy and the cumulative figures, frozen. */
   finishRow(measured: RoundFigures, energy: RoundEnergy): SimRoundRow {
-    const s = this.byteScale;
-    const figures = s === 1 ? measured : { ...measured, bytesUpTotal: measured.bytesUpTotal * s, bytesDownTotal: measured.bytesDownTotal * s, catchUpBytes: measured.catchUpBytes * s };
+    const figures = this.charge === null ? measured : { ...measured, ...this.charge };
     this.bytes += figures.bytesUpTotal + figures.bytesDownTotal;
     this.energyKWh += energy.kWh;
     this.co2eKg += energy.co2eKg;

@@ -303,22 +303,6 @@ export function drawPeerLink(cfg: NetworkConfig, peerId: number, rng: Rng): Peer
   };
 }
 
-/**
- * Projects transfers onto a model `byteScale` times larger than the one simulated: every byte sent
- * stands for `byteScale` bytes, which costs the same time as dividing bandwidth by `byteScale`.
- * (Message size is linear in the parameter count for every method here, dense or top-k.)
- */
-export function projectLink(link: PeerLink, byteScale: number): PeerLink {
-  if (byteScale === 1) return link;
-  return Object.freeze({ ...link, uplinkBytesPerS: link.uplinkBytesPerS / byteScale, downlinkBytesPerS: link.downlinkBytesPerS / byteScale });
-}
-
-/** {@link projectLink} for the object store's end. */
-export function projectStore(store: StoreLink, byteScale: number): StoreLink {
-  if (byteScale === 1) return store;
-  return Object.freeze({ ...store, ingressBytesPerS: store.ingressBytesPerS / byteScale, egressBytesPerS: store.egressBytesPerS / byteScale });
-}
-
 /** The store's end of transfers, converted to bytes/s and sim seconds. */
 export function resolveStoreLink(cfg: NetworkConfig): StoreLink {
   const s = cfg.store;
@@ -332,12 +316,12 @@ export function resolveStoreLink(cfg: NetworkConfig): StoreLink {
 }
 
 /** Every peer's bucket (defaults filled), in bytes/s and sim seconds; null without `buckets`. */
-export function resolveBucketLink(cfg: NetworkConfig, byteScale = 1): BucketLink | null {
+export function resolveBucketLink(cfg: NetworkConfig): BucketLink | null {
   if (cfg.buckets === undefined) return null;
   const b = { ...BUCKET_DEFAULTS, ...cfg.buckets };
   return Object.freeze({
-    ingressBytesPerS: mbpsToBytesPerS(b.ingressMbps) / byteScale,
-    egressBytesPerS: mbpsToBytesPerS(b.egressMbps) / byteScale,
+    ingressBytesPerS: mbpsToBytesPerS(b.ingressMbps),
+    egressBytesPerS: mbpsToBytesPerS(b.egressMbps),
     latencyS: b.latencyMs / 1000,
   });
 }

@@ -17,7 +17,7 @@ import type { SimConfig } from './config.ts';
 import { sample } from './distributions.ts';
 import { carbonIntensityOf, drawDeviceClass } from './energy.ts';
 import type { DeviceClassConfig } from './energy.ts';
-import { drawPeerLink, projectLink } from './network.ts';
+import { drawPeerLink } from './network.ts';
 import type { PeerLink } from './network.ts';
 
 /** One simulated peer. */
@@ -73,8 +73,6 @@ export class Population {
     private readonly comm: Communicator,
     private readonly churn: Churn,
     private readonly streams: PopulationStreams,
-    /** Bytes charged per real byte (see projectToParams): links are slowed by this factor. */
-    private readonly byteScale = 1,
   ) {
     for (let uid = 0; uid < cfg.peers; uid++) this.#add(this.#create(uid, 0, 0));
   }
@@ -120,7 +118,7 @@ export class Population {
 
   #create(uid: number, joinedRound: number, syncedStep: number | null): SimPeer {
     const { cfg, streams } = this;
-    const link = projectLink(drawPeerLink(cfg.net, uid, streams.net), this.byteScale);
+    const link = drawPeerLink(cfg.net, uid, streams.net);
     const device = drawDeviceClass(cfg.energy, uid, streams.compute);
     return {
       uid,

@@ -70,9 +70,9 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const { report } = defended;
   const contributorSet = new Set(report.contributors);
   const applied = batch.filter((m) => contributorSet.has(m.peerUid));
-  const wire = applied.length === 0 ? [] : comm.wireBytes(applied.map((m) => m.bytes.length));
+  const wire = applied.length === 0 ? [] : ctx.charge.wireBytes(applied.map((m) => ctx.charge.message(m.bytes)));
   const shareOf = new Map(applied.map((m, i) => [m.peerUid, wire[i]!.downloadBytes]));
-  const allAppliedBytes = applied.reduce((a, m) => a + m.bytes.length, 0);
+  const allAppliedBytes = applied.reduce((a, m) => a + ctx.charge.message(m.bytes), 0);
   // transport 'ring' (DiLoCo, ring-round.ts): only the contributors sync, over a peer-to-peer ring.
   const ring = ctx.cfg.transport === 'ring' ? ringSyncPlan(ctx, participants, report.applied ? report.contributors : [], wire) : null;
   const syncing = ring?.members ?? (report.applied ? participants.filter((p) => !inbox.crashFraction.has(p.peer.uid)) : []);

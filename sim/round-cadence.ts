@@ -110,9 +110,10 @@ function usageOf(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox, outcom
   return opened.participants.map((p) => {
     const computeS = ctx.cfg.innerSteps * p.peer.stepTimeS;
     const fraction = inbox.crashFraction.get(p.peer.uid);
+    const sent = inbox.sent.get(p.peer.uid);
     // A crashed peer stays until its crash point, and at least until it finished training.
     const leaveOffsetS = fraction === undefined ? roundS : Math.max(p.readyOffsetS + computeS, fraction * ctx.cfg.windowS);
-    const sentBytes = fraction !== undefined ? 0 : outcome.ringSent !== null ? (outcome.ringSent.get(p.peer.uid) ?? 0) : (inbox.sent.get(p.peer.uid)?.length ?? 0);
+    const sentBytes = fraction !== undefined ? 0 : outcome.ringSent !== null ? (outcome.ringSent.get(p.peer.uid) ?? 0) : (sent === undefined ? 0 : ctx.charge.message(sent));
     return { computeS, presentS: leaveOffsetS - p.arrivalOffsetS, bytes: sentBytes + (downloadOf.get(p.peer.uid) ?? 0) + p.catchUpBytes };
   });
 }

@@ -20,9 +20,9 @@ export interface RoundTally {
   readonly crashed: number;
   readonly contributors: number;
   readonly meanTrainLoss: number | null;
-  /** Bytes uploaded this round, real (unprojected) bytes. */
+  /** Bytes uploaded this round, charged bytes (sim/charge.ts; real without `charge`). */
   readonly bytesUp: number;
-  /** Bytes downloaded by the sync (catch-up not included: the opening counted it), real bytes. */
+  /** Bytes downloaded by the sync (catch-up not included: the opening counted it), charged bytes. */
   readonly bytesDown: number;
   /** sim seconds */
   readonly syncTimeS: number;
@@ -61,7 +61,7 @@ export function finaliseOnChain(
  * is over (sync done): `simTimeS` is the current sim time.
  */
 export function closeRound(ctx: SimContext, opened: OpenedRound, tally: RoundTally, usage: readonly PeerRoundUsage[], defence?: DefenceRowFigures, gather?: GatherRowColumns, flows?: FlowRowColumns): RoundResult {
-  const energy = new RoundEnergy(ctx.cfg.energy.networkKWhPerGB! * ctx.byteScale);
+  const energy = new RoundEnergy(ctx.cfg.energy.networkKWhPerGB!);
   opened.participants.forEach((p, i) => energy.add(p.peer, usage[i]!));
   return {
     figures: {

@@ -77,9 +77,9 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
   let catchUpBytes = 0;
   // Nobody starts before the round opens (windows: a round opening late keeps its grid window).
   const arrivals = active.map(({ arrivalOffsetS }) => Math.max(arrivalOffsetS, lateStartS));
-  // A checkpoint is the dense fp32 params: params.byteLength bytes. Every catch-up is timed together (flows).
+  // A checkpoint is the dense fp32 params (the charged model's in a charged run). Every catch-up is timed together (flows).
   const plans = active.map(({ peer }) => planCatchUp(peer.syncedStep, progress, cfg.catchUp));
-  const sizes = plans.map((plan) => catchUpDownloads(plan, ctx.params.byteLength, ctx.aggregates));
+  const sizes = plans.map((plan) => catchUpDownloads(plan, ctx.charge.checkpointBytes, ctx.aggregates));
   const objectSeconds = timeCatchUps(ctx, active.map(({ peer }, i) => ({ link: peer.link, startS: arrivals[i]!, sizes: sizes[i]! })));
   const participants = active.map(({ peer }, i): Participant => {
     const arrivalOffsetS = arrivals[i]!;

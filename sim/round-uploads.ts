@@ -87,7 +87,7 @@ export function* trainAndUpload(ctx: SimContext, opened: OpenedRound, state: Rou
     }
     const fraction = ctx.churn.crashes === null ? null : ctx.churn.crashes.crashPoint(p.peer.uid, opened.round);
     if (fraction !== null) crashFraction.set(p.peer.uid, fraction);
-    else if (planned.bytes !== null && !planned.copycat && cfg.transport !== 'ring') inbox.bytesUp += planned.bytes.length;
+    else if (planned.bytes !== null && !planned.copycat && cfg.transport !== 'ring') inbox.bytesUp += ctx.charge.message(planned.bytes);
   }
   // transport 'ring' (ring-round.ts): the Δ stays on the peer for the collective at the close; no store upload.
   const times = cfg.transport === 'ring' ? new Map<number, UploadTime>() : timeUploads(ctx, opened.round, knownUploads(ctx, opened, uploads, crashFraction));
@@ -128,7 +128,7 @@ function knownUploads(ctx: SimContext, opened: OpenedRound, uploads: ReadonlyMap
   for (const p of opened.participants) {
     const planned = uploads.get(p.peer.uid)!;
     if (crashFraction.has(p.peer.uid) || planned.bytes === null || planned.copycat) continue;
-    out.push({ uid: p.peer.uid, link: p.peer.link, bytes: planned.bytes.length, startS: uploadStartS(ctx.cfg, opened.window, p) });
+    out.push({ uid: p.peer.uid, link: p.peer.link, bytes: ctx.charge.message(planned.bytes), startS: uploadStartS(ctx.cfg, opened.window, p) });
   }
   return out;
 }
@@ -168,11 +168,11 @@ function* uploadProcess(
   // Only the adversaries plan copycats, so `adversaries` is set whenever `planned.copycat` is.
   const bytes = planned.copycat ? ctx.adversaries!.chooseCopy(inbox.arrived) : planned.bytes;
   if (bytes === null) return; // nothing to upload: counted late at close
-  if (planned.copycat) inbox.bytesUp += bytes.length;
+  if (planned.copycat) inbox.bytesUp += ctx.charge.message(bytes);
   inbox.sent.set(p.peer.uid, bytes);
   const upload = cfg.transport === 'ring'
     ? { seconds: 0, delivered: true }
-    : time ?? timeUploads(ctx, round, [{ uid: p.peer.uid, link: p.peer.link, bytes: bytes.length, startS }]).get(p.peer.uid)!;
+    : time ?? timeUploads(ctx, round, [{ uid: p.peer.uid, link: p.peer.link, bytes: ctx.charge.message(bytes), startS }]).get(p.peer.uid)!;
   yield env.timeout(upload.seconds);
   if (!upload.delivered) {
     inbox.lost.add(p.peer.uid); // lost: counted late at close
@@ -196,7 +196,7 @@ function commitUpload(ctx: SimContext, round: number, state: RoundState, inbox: 
   }
   const hash = planned.committedHash ?? fnv1a(bytes);
   inbox.commitments.set(uid, { hash, baseStep: planned.baseStep });
-  if (state.submit(uid, { bytes: bytes.length, hash, arrivedAt: ctx.env.now }) === 'accepted') {
+  if (state.submit(uid, { bytes: ctx.charge.message(bytes), hash, arrivedAt: ctx.env.now }) === 'accepted') {
     inbox.arrived.set(uid, bytes);
     inbox.arrivedAt.set(uid, ctx.env.now);
     ctx.chain?.commit(round, uid, hash);

@@ -120,10 +120,10 @@ export function runSimulation(config: SimConfigInput, options: RunSimulationOpti
   const backend = prepared.create(root.fork('backend'));
   checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim); // what only the built backend knows (tfjs)
   const ctx = createSimContext(cfg, backend, root);
-  const { chain, params, byteScale } = ctx;
+  const { chain, params } = ctx;
   if (chain !== null) options.onChain?.(chain);
   const runRound = ctx.comm.cadence === 'round' ? runRoundCadence : runInnerStepCadence;
-  const totals = new RunTotals(byteScale);
+  const totals = new RunTotals(ctx.charge.columns);
   const rows: SimRoundRow[] = [];
 
   function* roundLoop(): ProcessGenerator<void> {

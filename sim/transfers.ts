@@ -16,7 +16,7 @@
  * const { finishS } = net.time([{ link: peer.link, direction: 'download', bytes: 1e6, startS: 0, end: { bucketOf: 7 } }]);
  */
 import { assertInvariant } from '../core/errors.ts';
-import { solveFlows } from './flows.ts';
+import { sharedLinkFinishOffsetsS, solveFlows } from './flows.ts';
 import type { FlowSpec } from './flows.ts';
 import type { BucketLink, PeerLink, StoreLink, TransferDirection } from './network.ts';
 
@@ -70,6 +70,26 @@ export class TransferNetwork {
   /** The far end a message uploaded by `uid` lives in. */
   messageEnd(uid: number): FarEnd {
     return this.buckets === null ? 'store' : { bucketOf: uid };
+  }
+
+  /**
+   * Arrival offsets (sim seconds after the request, input order) of downloads of `bytes` from the
+   * store, all requested at once by one peer, when nothing but its downlink is shared: latency,
+   * then processor sharing of the downlink (what {@link time} computes for that batch, without
+   * building flows). Null when the network contends or the store's per-transfer cap is below the
+   * downlink (then use `time`).
+   */
+  uncontendedDownloadsS(link: PeerLink, bytes: ArrayLike<number>): Float64Array | null {
+    if (this.contended || this.store.egressBytesPerS < link.downlinkBytesPerS) return null;
+    const latencyS = this.storeRequestS(link);
+    const out = sharedLinkFinishOffsetsS(bytes, link.downlinkBytesPerS);
+    for (let i = 0; i < out.length; i++) out[i] = latencyS + out[i]!;
+    return out;
+  }
+
+  /** A zero-byte download request from `link` to the store: latency only (no bytes share anything). */
+  storeRequestS(link: PeerLink): number {
+    return link.downloadLatencyS + this.store.latencyS; // the order transferSeconds adds them in
   }
 
   /** Solves one batch (see the file header). */

@@ -26,6 +26,7 @@ import { fnv1a } from '../core/hash.ts';
 import type { GauntletConfig } from '../core/gauntlet/config.ts';
 import type { SyncMeasure } from '../core/gauntlet/penalties.ts';
 import type { ValidatorSubmission } from '../core/gauntlet/validator.ts';
+import type { WireCharge } from './charge.ts';
 import { createValidatorWindowState, planWindow, postFromState, validateWindow } from '../core/gauntlet/window.ts';
 import type { ValidatorPost, ValidatorWindowState } from '../core/gauntlet/window.ts';
 import type { Commitment } from '../core/gauntlet/integrity.ts';
@@ -39,7 +40,7 @@ import { sample } from './distributions.ts';
 import { drawDeviceClass, peerRoundEnergyKWh } from './energy.ts';
 import type { DeviceClassConfig } from './energy.ts';
 import type { Environment, ProcessGenerator } from './kernel/index.ts';
-import { drawPeerLink, projectLink, transferSeconds } from './network.ts';
+import { drawPeerLink, transferSeconds } from './network.ts';
 import type { PeerLink, StoreLink } from './network.ts';
 import type { PeerListPublisher } from './round-gather.ts';
 
@@ -94,7 +95,8 @@ export interface LaggedValidatorParameters {
   readonly backend: TrainingBackend;
   readonly env: Environment;
   readonly store: StoreLink;
-  readonly byteScale: number;
+  /** The sizes downloads are charged at (sim/charge.ts). */
+  readonly charge: WireCharge;
   readonly publisher: PeerListPublisher | null;
   /** The run's 'validator' stream. */
   readonly rng: Rng;
@@ -116,7 +118,7 @@ export class LaggedValidator {
 
   constructor(private readonly p: LaggedValidatorParameters) {
     const { cfg } = p;
-    this.link = projectLink(drawPeerLink(cfg.net, VALIDATOR_ID, p.rng.fork('net')), p.byteScale);
+    this.link = drawPeerLink(cfg.net, VALIDATOR_ID, p.rng.fork('net'));
     const compute = p.rng.fork('compute');
     this.device = drawDeviceClass(cfg.energy, VALIDATOR_ID, compute);
     this.stepTimeS = sample(cfg.stepTimeS, compute.fork('step')) * this.device.stepTimeScale * (cfg.compute?.innerStepS ?? 1);
@@ -173,7 +175,7 @@ export class LaggedValidator {
       commitment: input.commitments.get(uid) ?? null,
       arrivedAt: input.arrivedAt.get(uid) ?? null,
     }));
-    const bytesDown = submissions.reduce((a, s) => a + s.bytes!.length, 0);
+    const bytesDown = submissions.reduce((a, s) => a + p.charge.message(s.bytes!), 0);
     const downloadS = transferSeconds(bytesDown, this.link, p.store, 'download');
     yield p.env.timeout(downloadS);
 
@@ -226,7 +228,7 @@ export class LaggedValidator {
     this.#figures.validatorBytesDown += bytesDown;
     this.#figures.validatorTimeS += timeS;
     this.#figures.validatorEvaluated += out.evaluated.filter((v) => v.score !== undefined).length;
-    this.#figures.validatorEnergyKWh += peerRoundEnergyKWh(this.device, { computeS, presentS: timeS, bytes: bytesDown }, p.cfg.energy.networkKWhPerGB! * p.byteScale);
+    this.#figures.validatorEnergyKWh += peerRoundEnergyKWh(this.device, { computeS, presentS: timeS, bytes: bytesDown }, p.cfg.energy.networkKWhPerGB!);
     this.#busy = false;
   }
 }

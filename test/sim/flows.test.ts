@@ -204,4 +204,32 @@ describe('sim/flows', () => {
     expect(() => solveFlows([{ startS: 0, after: 0, latencyS: 0, bytes: 1, resources: [] }], [])).to.throw(/after \(0\)/);
     expect(() => solveFlows([], [0])).to.throw(/capacity of resource 0/);
   });
+
+  it('the shared-downlink closed form (processor sharing) equals the reference solver, and uncontendedDownloadsS equals time()', () => {
+    const rng = createRng('ps-closed-form');
+    const store: StoreLink = { region: null, ingressBytesPerS: 1e9, egressBytesPerS: 1e9, latencyS: 0.005 };
+    const net = new TransferNetwork(store, null);
+    let cases = 0;
+    let withTies = 0;
+    for (let c = 0; c < 60; c++) {
+      const n = 2 + Math.floor(rng.next() * 25);
+      const sizes = Array.from({ length: n }, () => (rng.next() < 0.2 ? 1000 : Math.floor(rng.next() * 5e6)));
+      if (new Set(sizes).size < n) withTies++;
+      const link: PeerLink = { peerId: c, region: null, uplinkBytesPerS: 1e6, downlinkBytesPerS: 1e6 + rng.next() * 1e8, uploadLatencyS: 0.01, downloadLatencyS: rng.next() * 0.2 };
+      // One downlink (finite) shared by n flows, far ends infinite: the closed form's shape.
+      const flows: FlowSpec[] = sizes.map((bytes) => ({ startS: 3, latencyS: 0.05, bytes, resources: [0, 1] }));
+      const caps = [link.downlinkBytesPerS, Infinity];
+      const fast = solveFlows(flows, caps);
+      const slow = solveFlowsWith(flows, caps, referenceComponent);
+      for (let i = 0; i < n; i++) expect(fast.finishS[i]).to.be.closeTo(slow.finishS[i]!, 1e-9 * slow.finishS[i]!);
+      const offsets = net.uncontendedDownloadsS(link, sizes)!;
+      const batch = net.time(sizes.map((bytes) => ({ link, direction: 'download' as const, bytes, startS: 0, end: 'store' as const })));
+      for (let i = 0; i < n; i++) expect(offsets[i]).to.be.closeTo(batch.durationS[i]!, 1e-9 * batch.durationS[i]!);
+      cases++;
+    }
+    expect(cases).to.equal(60);
+    expect(withTies).to.be.at.least(10); // equal sizes finish together
+    // A store cap below the downlink binds: the closed form does not apply.
+    expect(new TransferNetwork({ ...store, egressBytesPerS: 1e3 }, null).uncontendedDownloadsS({ peerId: 0, region: null, uplinkBytesPerS: 1, downlinkBytesPerS: 1e6, uploadLatencyS: 0, downloadLatencyS: 0 }, [1, 2])).to.equal(null);
+  });
 });

@@ -158,20 +158,6 @@ describe('sim/config: resolveSimConfig', () => {
     throw new Error('expected a ConfigError');
   }
 
-  it('projectToParams charges the network as if the model were that large', () => {
-    const real = runSimulation(config({ rounds: 2 }));
-    const backend = createSurrogateBackend(createRng(7).fork('backend'));
-    const doubled = runSimulation(config({ rounds: 2, projectToParams: 2 * backend.layout.size }));
-    expect(doubled.rows[0]!.bytesUpTotal).to.equal(2 * real.rows[0]!.bytesUpTotal);
-    expect(doubled.rows[0]!.bytesDownTotal).to.equal(2 * real.rows[0]!.bytesDownTotal);
-    expect(doubled.rows[0]!.syncTimeS).to.be.greaterThan(real.rows[0]!.syncTimeS);
-    // 72B parameters at 5–20 Mbit/s: the compressed upload no longer fits a 10 s window.
-    const huge = runSimulation(config({ rounds: 1, projectToParams: 72e9 }));
-    expect(huge.rows[0]!.status).to.equal('skipped');
-    expect(huge.rows[0]!.late).to.equal(6);
-    expect(() => resolveSimConfig(config({ projectToParams: 0 }))).to.throw(ConfigError, /projectToParams \(0\)/);
-  });
-
   it('closeWhenComplete ends a round when the last active peer is in, not at the window end', () => {
     const fixed = runSimulation(config({ rounds: 3, windowS: 60 }));
     const early = runSimulation(config({ rounds: 3, windowS: 60, closeWhenComplete: true }));
