@@ -41,7 +41,8 @@ describe('experiments', () => {
     // 20 → 10,000 peers: ≈ 500× the messages per peer for the all-gather, the same 20 (+ own upload) for gather-20.
     expect(all[3]! / all[0]!).to.be.above(300);
     expect(g20[3]! / g20[0]!).to.be.within(0.8, 1.25);
-    expect(all[0]).to.be.closeTo(g20[0]!, g20[0]! * 0.05); // at 20 peers the two are the same gather
+    // At 20 peers the two are the same gather (within, not closeTo: Hardhat's chai matchers make closeTo BigInt-only).
+    expect(all[0]).to.be.within(g20[0]! * 0.95, g20[0]! * 1.05);
   });
 
   it('gives identical rows for the same seed, serially or on 2 worker threads', async () => {
