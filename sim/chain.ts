@@ -37,7 +37,7 @@ import type { Address, Hex } from '../chain/types.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { GauntletState } from '../core/gauntlet/rating.ts';
 import { updateKey } from '../core/protocol/keys.ts';
-import { formatReasons } from './defence.ts';
+import { formatReasons } from '../core/defence/reasons.ts';
 import { blockAt, chainGenesisBlock } from './windows.ts';
 import type { WindowsConfig } from './windows.ts';
 
