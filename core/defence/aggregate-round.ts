@@ -94,19 +94,35 @@ export interface AggregateRoundResult {
 
 /** Runs one round of the defence and the outer step. MUTATES params and shared. */
 export function aggregateRound(p: AggregateRoundParameters): AggregateRoundResult {
-  switch (p.defence.kind) {
-    case 'gauntlet':
-    case 'none': {
-      const report = p.comm.apply(p.params, p.shared, p.accepted);
-      return plainResult(p, report, report.rejected.map((r) => ({ uid: r.peerUid, reason: r.reason })));
-    }
-    case 'robust': {
-      const step = robustOuterStep(p.params, p.defence.aggregator, p.accepted, p.layout, sparseLocoOf(p));
-      return plainResult(p, step, step.rejections);
-    }
-    case 'gauntlet-oracle':
-      return oracleRound(p);
+  if (p.defence.kind === 'gauntlet-oracle') return oracleRound(p);
+  const step = applySelection(p.defence, p.params, p.shared, p.accepted, p);
+  return plainResult(p, step, step.rejections);
+}
+
+/** What the outer step of a selection did. */
+export interface SelectionStep extends Pick<ApplyReport, 'applied' | 'contributors'> {
+  readonly rejections: readonly RoundFailure[];
+}
+
+/**
+ * The outer step of an already chosen set of messages under `defence`: the robust step for
+ * 'robust', the communicator's own apply otherwise. The validator's step (inside
+ * {@link aggregateRound}) and a peer's sync of the validator's selection (cluster/sync.ts) are
+ * this one call, so they agree bit for bit. MUTATES params and shared.
+ */
+export function applySelection(
+  defence: DefenceConfig,
+  params: Float32Array,
+  shared: unknown,
+  messages: readonly PeerMessage[],
+  run: Pick<AggregateRoundParameters, 'comm' | 'layout' | 'sparseloco'>,
+): SelectionStep {
+  if (defence.kind === 'robust') {
+    if (run.sparseloco === null) throw new TypeError('applySelection: defence "robust" needs a SparseLoCo run');
+    return robustOuterStep(params, defence.aggregator, messages, run.layout, run.sparseloco);
   }
+  const report = run.comm.apply(params, shared, messages);
+  return { applied: report.applied, contributors: report.contributors, rejections: report.rejected.map((r) => ({ uid: r.peerUid, reason: r.reason })) };
 }
 
 function plainResult(p: AggregateRoundParameters, report: Pick<ApplyReport, 'applied' | 'contributors'>, own: readonly RoundFailure[]): AggregateRoundResult {
@@ -155,7 +171,7 @@ function oracleRound(p: AggregateRoundParameters): AggregateRoundResult {
     else if (v.failed) rejections.push({ uid: v.uid, reason: 'negative-score' });
   }
   const chosen = new Set(out.selected);
-  const report = chosen.size === 0 ? { applied: false, contributors: [] } : p.comm.apply(p.params, p.shared, p.accepted.filter((m) => chosen.has(m.peerUid)));
+  const report = chosen.size === 0 ? { applied: false, contributors: [] } : applySelection(p.defence, p.params, p.shared, p.accepted.filter((m) => chosen.has(m.peerUid)), p);
   return {
     report: { applied: report.applied, contributors: report.contributors },
     rejections,

@@ -4,3 +4,4 @@ export * from './config.ts';
 export * from './decode-dense.ts';
 export * from './reasons.ts';
 export * from './robust-step.ts';
+export * from './chain-post.ts';
