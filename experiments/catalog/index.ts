@@ -2,6 +2,7 @@
 import type { Experiment } from '../define.ts';
 import bandwidthSweep from './bandwidth-sweep.ts';
 import byzantine from './byzantine.ts';
+import byzantineCluster from './byzantine-cluster.ts';
 import baselines from './baselines.ts';
 import churn30 from './churn-30pct.ts';
 import churn30Tfjs from './churn-30pct-tfjs.ts';
@@ -15,5 +16,5 @@ import peerScaling from './peer-scaling.ts';
 import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs, gather, peerScaling].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, byzantineCluster, fidelity, churn30Tfjs, gather, peerScaling].map((e) => [e.id, e]),
 );
