@@ -166,8 +166,10 @@ async function trainAndSubmit(
     await ctx.chain.commit({ round: chainRoundOf(plan, round), updateHash: sha256Hex(bytes), storageKey: storageKeyBytes32(key) });
   } catch (error) {
     // Mined after the window: the message is late (its bytes were still uploaded, as in the simulator).
-    if (!(error instanceof ChainRevertError && error.errorName === 'RoundCommitmentsWindowClosed')) throw error;
-    missed = 'window-closed';
+    // Slashed below the minimum stake: the contract refuses its commits, so the validator never sees
+    // them (the simulator's chain mirror counts the same revert but still aggregates the message).
+    if (!(error instanceof ChainRevertError && (error.errorName === 'RoundCommitmentsWindowClosed' || error.errorName === 'PeerRegistryStakeTooLow'))) throw error;
+    missed = error.errorName === 'PeerRegistryStakeTooLow' ? 'stake-too-low' : 'window-closed';
   }
   const commitS = since(t0);
   if (missed === null) notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'committed' });

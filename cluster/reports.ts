@@ -36,7 +36,10 @@ export interface ValidatorRoundReport {
   readonly status: 'finalised' | 'skipped';
   /** Peers with a commitment on chain. */
   readonly committed: readonly number[];
-  /** Committed peers whose object passed the integrity check. */
+  /**
+   * Committed peers whose object was in the store: on time (the contract refuses late commits),
+   * whatever the checks then said (the simulator's onTime counts them the same way).
+   */
   readonly valid: readonly number[];
   /** Rejections as "uid:reason". */
   readonly rejected: readonly string[];

@@ -115,12 +115,11 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   t0 = performance.now();
   const heldoutLoss = replica.backend.evaluate(replica.params, 'heldout');
   const evalS = since(t0);
-  const rejectedUids = new Set(out.rejections.map((r) => r.uid));
   const report: ValidatorRoundReport = {
     round,
     status,
     committed: committed.map((c) => c.uid),
-    valid: committed.filter((c) => c.bytes !== null && !rejectedUids.has(c.uid)).map((c) => c.uid),
+    valid: committed.filter((c) => c.bytes !== null).map((c) => c.uid),
     rejected: out.rejections.map((r) => `${r.uid}:${r.reason}`),
     contributors,
     postedUids: post.uids,
