@@ -75,3 +75,80 @@ export function comparisonSpec(sim: readonly SimRoundRow[], cluster: readonly Si
     ],
   } as TopLevelSpec;
 }
+
+/** One backend's run of one arm, as the per-arm agreement reads it. */
+export interface ArmRun {
+  readonly rows: readonly SimRoundRow[];
+  /** Uids aggregated (paid on chain) in each round, ascending. */
+  readonly selected: readonly (readonly number[])[];
+  /** On-chain rewards accrued per uid at the end, wei (decimal strings). */
+  readonly rewardsByUid: Readonly<Record<number, string>>;
+  readonly paramsHash: string;
+}
+
+/** A difference between the backends: a round's field, or a whole-run one (round null). */
+export interface ArmDifference {
+  readonly round: number | null;
+  readonly field: 'bytesUp' | 'bytesDown' | 'selected' | 'rewards' | 'paramsHash' | 'rounds';
+  readonly sim: unknown;
+  readonly cluster: unknown;
+}
+
+/** The agreement of one arm of `byzantine-cluster` (the issue's columns). */
+export interface ArmAgreement {
+  readonly arm: string;
+  readonly bytesEqual: boolean;
+  /** The same peers aggregated every round. */
+  readonly selectedEqual: boolean;
+  /** The same on-chain rewards per uid. */
+  readonly rewardsEqual: boolean;
+  readonly paramsHashEqual: boolean;
+  readonly finalLossSim: number;
+  readonly finalLossCluster: number;
+  /** Every difference, round by round; empty when the arm agrees. */
+  readonly differences: readonly ArmDifference[];
+}
+
+/** Compares one arm run on both backends. */
+export function compareArm(arm: string, sim: ArmRun, cluster: ArmRun): ArmAgreement {
+  const differences: ArmDifference[] = [];
+  if (sim.rows.length !== cluster.rows.length) differences.push({ round: null, field: 'rounds', sim: sim.rows.length, cluster: cluster.rows.length });
+  const rounds = Math.min(sim.rows.length, cluster.rows.length);
+  for (let r = 0; r < rounds; r++) {
+    const s = sim.rows[r]!;
+    const c = cluster.rows[r]!;
+    if (s.bytesUpTotal !== c.bytesUpTotal) differences.push({ round: r, field: 'bytesUp', sim: s.bytesUpTotal, cluster: c.bytesUpTotal });
+    if (s.bytesDownTotal !== c.bytesDownTotal) differences.push({ round: r, field: 'bytesDown', sim: s.bytesDownTotal, cluster: c.bytesDownTotal });
+    const ss = sim.selected[r] ?? [];
+    const cs = cluster.selected[r] ?? [];
+    if (ss.join(',') !== cs.join(',')) differences.push({ round: r, field: 'selected', sim: ss, cluster: cs });
+  }
+  const uids = [...new Set([...Object.keys(sim.rewardsByUid), ...Object.keys(cluster.rewardsByUid)])].map(Number).sort((a, b) => a - b);
+  for (const uid of uids) {
+    const s = sim.rewardsByUid[uid] ?? '0';
+    const c = cluster.rewardsByUid[uid] ?? '0';
+    if (s !== c) differences.push({ round: null, field: 'rewards', sim: { uid, wei: s }, cluster: { uid, wei: c } });
+  }
+  if (sim.paramsHash !== cluster.paramsHash) differences.push({ round: null, field: 'paramsHash', sim: sim.paramsHash, cluster: cluster.paramsHash });
+  const none = (...fields: ArmDifference['field'][]): boolean => !differences.some((d) => fields.includes(d.field));
+  return {
+    arm,
+    bytesEqual: none('bytesUp', 'bytesDown', 'rounds'),
+    selectedEqual: none('selected', 'rounds'),
+    rewardsEqual: none('rewards'),
+    paramsHashEqual: none('paramsHash'),
+    finalLossSim: sim.rows[sim.rows.length - 1]?.heldoutLoss ?? Number.NaN,
+    finalLossCluster: cluster.rows[cluster.rows.length - 1]?.heldoutLoss ?? Number.NaN,
+    differences,
+  };
+}
+
+/** The per-arm agreement as a Markdown table (✓ / ✗ per column, final held-out loss of both). */
+export function agreementTable(arms: readonly ArmAgreement[]): string {
+  const mark = (ok: boolean): string => (ok ? '✓' : '✗');
+  const lines = ['| arm | bytes | selected | rewards | params hash | final loss sim | final loss cluster |', '|---|---|---|---|---|---|---|'];
+  for (const a of arms) {
+    lines.push(`| ${a.arm} | ${mark(a.bytesEqual)} | ${mark(a.selectedEqual)} | ${mark(a.rewardsEqual)} | ${mark(a.paramsHashEqual)} | ${a.finalLossSim.toFixed(4)} | ${a.finalLossCluster.toFixed(4)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

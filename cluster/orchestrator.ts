@@ -27,10 +27,12 @@ import { ConfigError } from '../core/errors.ts';
 import { resolveSimConfig } from '../sim/config.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 import type { SimResult } from '../sim/run.ts';
+import type { SimChainSummary } from '../sim/chain.ts';
 import { rowTotals } from '../sim/metrics.ts';
 import { parseStoreUrl, withRetry } from '../backends/store/index.ts';
 import type { ObjectStore } from '../backends/store/index.ts';
 import type { CoordinatorReader } from '../chain/types.ts';
+import { readChainSummary } from './chain-summary.ts';
 import { startBlockClock } from './block-clock.ts';
 import { sleep } from './chain-wait.ts';
 import type { BlockClock } from './block-clock.ts';
@@ -116,6 +118,8 @@ export interface ClusterFaults {
 /** A cluster run's outcome: the simulator's result shape, plus where it ran. */
 export interface ClusterResult extends SimResult {
   readonly rows: readonly ClusterRoundRow[];
+  /** The Coordinator's state at the end, read back from the chain (cluster/chain-summary.ts). */
+  readonly chain: SimChainSummary;
   readonly plan: ClusterPlan;
   readonly storeUrl: string;
   readonly rpcUrl: string;
@@ -163,10 +167,14 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const deployment = await deployCoordinator({
       transport,
       wallet: owner!,
-      config: { minStake: 10n ** 18n, unbondingBlocks: 10n, roundLength: BigInt(roundLength), maxSelected: cfg.peers, rewardPerRound: 0n },
+      // Stake, reward and selection cap as the simulator's chain mirror has them (cfg.chain).
+      config: { minStake: BigInt(cfg.chain.minStake), unbondingBlocks: 10n, roundLength: BigInt(roundLength), maxSelected: Math.min(cfg.peers, cfg.chain.maxSelected), rewardPerRound: BigInt(cfg.chain.rewardPerRound) },
       validators: [validatorWallet!.address],
     });
     const reader = createEvmChainClient({ transport, address: deployment.address, wallet: owner! });
+    // The owner funds every round's reward up front, as the chain mirror does (sim/chain.ts).
+    const rewardPool = BigInt(cfg.chain.rewardPerRound) * BigInt(cfg.rounds);
+    if (rewardPool > 0n) await reader.fundRewards({ amount: rewardPool });
     await putJson(store, CONFIG_KEY, cfg);
     await store.put(DEPLOYMENT_KEY, new TextEncoder().encode(deploymentToJson(deployment, node ? 'localhost' : 'custom')));
     log(`coordinator ${deployment.address} at ${rpcUrl}, store ${storeUrl}`);
@@ -315,7 +323,8 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     await emitting;
     const rows = await collectRows(store, fixedPlan, startedAtMs);
     const last = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(cfg.rounds - 1));
-    return resultOf(rows, last, fixedPlan, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000);
+    const chain = await readChainSummary(reader, fixedPlan);
+    return resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000);
   } finally {
     await clock?.stop();
     await stopAll(children);
@@ -336,7 +345,7 @@ async function waitForRegistrations(reader: CoordinatorReader, count: number, lo
 }
 
 /** The simulator-shaped result of a finished run. */
-function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, plan: ClusterPlan, storeUrl: string, rpcUrl: string, pids: number[], wallS: number): ClusterResult {
+function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, plan: ClusterPlan, chain: SimChainSummary, storeUrl: string, rpcUrl: string, pids: number[], wallS: number): ClusterResult {
   const { bytesUp, bytesDown, finalisedRounds, skippedRounds } = rowTotals(rows);
   return {
     rows,
@@ -344,6 +353,7 @@ function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, pl
     finalHeldoutLoss: last?.heldoutLoss ?? Number.NaN,
     totals: { simTimeS: rows[rows.length - 1]?.simTimeS ?? 0, bytesUp, bytesDown, energyKWh: Number.NaN, co2eKg: Number.NaN, finalisedRounds, skippedRounds },
     backend: { name: last?.backendName ?? 'unknown', engine: (last?.engine ?? null) as SimResult['backend']['engine'], device: last?.device ?? null },
+    chain,
     plan,
     storeUrl,
     rpcUrl,

@@ -4,7 +4,9 @@
  * experiment says), encodes with the communicator, uploads to the store under
  * `updateKey(round, uid)`, commits the message's sha256 on chain, waits for `RoundFinalised`,
  * downloads the selected messages and applies them in ascending uid order — after which its params
- * must hash to the validator's aggregate hash, or it stops with a 'diverged' error.
+ * must hash to the validator's aggregate hash, or it stops with a 'diverged' error. A uid the
+ * config's `adversaries` roster names attacks instead (cluster/attacks.ts: same keys and roster as
+ * the simulator).
  *
  * A (re)started peer first catches up from the newest checkpoint plus the finalised rounds after
  * it. Its error-feedback buffer and AdamW state live only as long as the process: a restarted
@@ -31,6 +33,8 @@ import { createReplica } from './replica.ts';
 import type { Replica } from './replica.ts';
 import { peerReportKey, putJson } from './store-keys.ts';
 import { applyFinalisedRound, catchUp } from './sync.ts';
+import { attackRoster, copycatSource, forgeUpload, skipsTraining } from './attacks.ts';
+import type { AttackConfig } from '../sim/adversaries.ts';
 
 /** This peer's uid: the live identity of its account, registering (with the minimum stake) if it has none. */
 export async function ensureRegistered(chain: ChainClient): Promise<number> {
@@ -64,6 +68,7 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   const trainer = replica.backend.createTrainer(uid);
   const commState = replica.comm.createPeerState();
   const deltaOut = new Float32Array(replica.backend.layout.size);
+  const attacks = attackRoster(ctx.cfg); // the simulator's roster: which uids attack, and how
 
   let t0 = performance.now();
   const caught = await catchUp(replica, ctx.store, ctx.chain, plan);
@@ -74,7 +79,7 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
     const window = windowOf(plan, round);
     await waitForBlock(ctx.chain, window.firstBlock);
     const inRoster = plan.rosters[round]!.includes(uid);
-    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut) : null;
+    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks) : null;
 
     t0 = performance.now();
     const finalised = await waitForFinalised(ctx.chain, chainRoundOf(plan, round), window.lastBlock + 1n);
@@ -142,6 +147,7 @@ async function trainAndSubmit(
   trainer: ReturnType<Replica['backend']['createTrainer']>,
   commState: unknown,
   deltaOut: Float32Array,
+  attacks: ReadonlyMap<number, AttackConfig>,
 ): Promise<Submitted> {
   const window = windowOf(plan, round);
   const none = { own: null, uploadedBytes: 0, trainS: 0, compressS: 0, uploadS: 0, commitS: 0, tokens: 0, trainLoss: null };
@@ -149,15 +155,25 @@ async function trainAndSubmit(
   const roster = plan.rosters[round]!;
   const shards = assignShards({ seed: ctx.cfg.seed, round, activePeers: roster, numShards: replica.backend.numShards, shardsPerPeer: ctx.cfg.shardsPerPeer }).get(uid)!;
 
+  const attack = attacks.get(uid) ?? null;
   let t0 = performance.now();
   const nullRound = isNullRound(round, sessionStartOf(plan, uid, round), ctx.cfg.replicas?.warmupWindows ?? 0);
-  const result = trainRound({ trainer, params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, nullRound, deltaOut });
+  const trained = skipsTraining(attack) ? null : trainRound({ trainer, params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, nullRound, deltaOut });
+  const result = trained ?? { tokens: 0, meanLoss: null };
   const trainS = since(t0);
   notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
   if (plan.crashes[round]!.includes(uid)) await crashHere();
 
   t0 = performance.now();
-  const bytes = encodeRound(replica.comm, commState, result);
+  let bytes: Uint8Array;
+  if (attack?.kind === 'copycat') {
+    const copied = await copyForCopycat(ctx, plan, round, attacks);
+    if (copied === null) return { ...none, missed: 'nothing-to-copy' };
+    bytes = copied;
+  } else {
+    const honest = trained === null ? null : encodeRound(replica.comm, commState, trained);
+    bytes = attack === null ? honest! : forgeUpload(attack, honest, replica.backend.layout, replica.comm);
+  }
   const compressS = since(t0);
   const key = updateKey(round, uid);
   t0 = performance.now();
@@ -169,12 +185,27 @@ async function trainAndSubmit(
     await ctx.chain.commit({ round: chainRoundOf(plan, round), updateHash: sha256Hex(bytes), storageKey: storageKeyBytes32(key) });
   } catch (error) {
     // Mined after the window: the message is late (its bytes were still uploaded, as in the simulator).
-    if (!(error instanceof ChainRevertError && error.errorName === 'RoundCommitmentsWindowClosed')) throw error;
-    missed = 'window-closed';
+    // Slashed below the minimum stake: the contract refuses its commits, so the validator never sees
+    // them (the simulator's chain mirror counts the same revert but still aggregates the message).
+    if (!(error instanceof ChainRevertError && (error.errorName === 'RoundCommitmentsWindowClosed' || error.errorName === 'PeerRegistryStakeTooLow'))) throw error;
+    missed = error.errorName === 'PeerRegistryStakeTooLow' ? 'stake-too-low' : 'window-closed';
   }
   const commitS = since(t0);
   if (missed === null) notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'committed' });
   return { own: missed === null ? { peerUid: uid, bytes } : null, uploadedBytes: bytes.length, missed, trainS, compressS, uploadS, commitS, tokens: result.tokens, trainLoss: result.meanLoss };
+}
+
+/** A copycat's bytes: the lowest-uid honest message committed in the previous round, or null (round 0, none). */
+async function copyForCopycat(ctx: NodeContext, plan: ClusterPlan, round: number, attacks: ReadonlyMap<number, AttackConfig>): Promise<Uint8Array | null> {
+  if (round === 0) return null;
+  const committed: number[] = [];
+  const peerCount = Number(await ctx.chain.peerCount());
+  for (let u = 0; u < peerCount; u++) {
+    const c = await ctx.chain.commitment({ round: chainRoundOf(plan, round - 1), uid: u });
+    if (!/^0x0*$/.test(c.updateHash)) committed.push(u);
+  }
+  const source = copycatSource(committed, attacks);
+  return source === null ? null : ctx.store.get(updateKey(round - 1, source));
 }
 
 /**

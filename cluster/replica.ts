@@ -8,10 +8,13 @@ import { createCommunicator } from '../core/baselines/index.ts';
 import type { Communicator } from '../core/baselines/index.ts';
 import { ConfigError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
+import { resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
+import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
 import { checkRunFitsBackend, prepareBackend } from '../backends/index.ts';
 import type { EngineName } from '../backends/index.ts';
 import type { SimConfig } from '../sim/config.ts';
+import { assertClusterAttacks } from './attacks.ts';
 
 /** A node's model state. `params` and `shared` are MUTATED by each applied round. */
 export interface Replica {
@@ -22,6 +25,8 @@ export interface Replica {
   /** The device label the engine reported (GPU adapter, GPUs, host CPU); null for the surrogate. */
   readonly device: string | null;
   readonly comm: Communicator;
+  /** The run's SparseLoCo config (the only method the cluster runs). */
+  readonly sparseloco: SparseLocoConfig;
   /** The global params this node holds. */
   readonly params: Float32Array;
   readonly shared: unknown;
@@ -41,7 +46,9 @@ export async function createReplica(cfg: SimConfig): Promise<Replica> {
   const backend = prepared.create(root.fork('backend'));
   checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim);
   const comm = createCommunicator(backend.layout, cfg.optim);
-  return { cfg, backend, engine: prepared.engine, device: prepared.device?.label ?? null, comm, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
+  const { method: _method, ...overrides } = cfg.optim as { method: string } & Partial<SparseLocoConfig>;
+  const sparseloco = resolveSparseLocoConfig(overrides);
+  return { cfg, backend, engine: prepared.engine, device: prepared.device?.label ?? null, comm, sparseloco, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
 }
 
 /** Resets `replica.params` to θ⁰ (a fresh node before any finalised round). */
@@ -50,14 +57,17 @@ export function initialParams(cfg: SimConfig, backend: TrainingBackend): Float32
 }
 
 /**
- * Throws unless the cluster can run `cfg`: SparseLoCo (cadence 'round', stateless outer step), no
- * adversaries or defence (the cluster's validator selects all valid messages), no scripted joins.
+ * Throws unless the cluster can run `cfg`: SparseLoCo (cadence 'round', stateless outer step),
+ * attacks the peer processes run (cluster/attacks.ts), a defence the validator process runs (every one but the lagged 'gauntlet'), no
+ * scripted joins.
  */
 export function assertClusterMethod(cfg: SimConfig): void {
   if (cfg.optim.method !== 'sparseloco') {
     throw new ConfigError('optim.method', cfg.optim.method, 'must be "sparseloco" on the cluster (checkpoints hold params only; other methods carry outer-optimiser state)');
   }
-  if (cfg.adversaries.length > 0) throw new ConfigError('adversaries', cfg.adversaries.length, 'must be empty on the cluster (simulated attacks only)');
-  if (cfg.defence.kind !== 'none') throw new ConfigError('defence.kind', cfg.defence.kind, 'must be "none" on the cluster (the validator selects every valid message)');
+  assertClusterAttacks(cfg);
+  if (cfg.defence.kind === 'gauntlet') {
+    throw new ConfigError('defence.kind', cfg.defence.kind, 'is not run on the cluster yet: its lagged validator is a timed node of the simulator; use "gauntlet-oracle" (same-round Gauntlet with real forward passes), "robust" or "none"');
+  }
   if (cfg.churn.joins !== undefined) throw new ConfigError('churn.joins', cfg.churn.joins.kind, 'is not supported on the cluster yet (peers are the registered processes)');
 }

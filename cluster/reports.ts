@@ -36,17 +36,27 @@ export interface ValidatorRoundReport {
   readonly status: 'finalised' | 'skipped';
   /** Peers with a commitment on chain. */
   readonly committed: readonly number[];
-  /** Committed peers whose object passed the integrity check. */
+  /**
+   * Committed peers whose object was in the store: on time (the contract refuses late commits),
+   * whatever the checks then said (the simulator's onTime counts them the same way).
+   */
   readonly valid: readonly number[];
   /** Rejections as "uid:reason". */
   readonly rejected: readonly string[];
   readonly contributors: readonly number[];
+  /** The uids and integer weights posted with postResults (core/defence/chain-post.ts). */
+  readonly postedUids: readonly number[];
+  readonly postedWeights: readonly number[];
+  /** Uids slashed through the contract this round (Gauntlet's decisions). */
+  readonly slashed: readonly number[];
+  /** Peers whose loss Gauntlet evaluated with forward passes this round (0 without Gauntlet). */
+  readonly evaluated: number;
   readonly globalStep: number;
   readonly heldoutLoss: number;
   readonly bytesUp: number; // bytes of the committed objects it fetched
   readonly fetchS: number; // wall s: read commitments and fetch objects
-  readonly validateS: number; // wall s: integrity checks + aggregate + outer step
-  readonly postS: number; // wall s: checkpoint + postResults mined
+  readonly validateS: number; // wall s: integrity checks + defence (Gauntlet's forward passes included) + outer step
+  readonly postS: number; // wall s: checkpoint + postResults and slashes mined
   readonly evalS: number; // wall s: held-out evaluation
   /** Wall-clock ms (epoch) when the results were mined. */
   readonly finalisedAtMs: number;

@@ -1,10 +1,12 @@
 /**
  * Keeping a replica's params on the chain's path: apply one finalised round (download the selected
- * messages, `comm.apply` in ascending uid order, check the result against the validator's
+ * messages, the defence's outer step of them in ascending uid order (`applySelection`: the
+ * communicator's apply, or the robust step), check the result against the validator's
  * aggregate hash), and catch up from the store after a (re)start (latest checkpoint, then replay
  * the finalised rounds after it). Shared by peers and the validator, so both compute the same bits.
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
+import { applySelection } from '../core/defence/aggregate-round.ts';
 import { paramBytes } from '../core/hash.ts';
 import { checkpointKey, parseStorageKey, updateKey } from '../core/protocol/index.ts';
 import type { ObjectStore } from '../backends/store/index.ts';
@@ -53,7 +55,8 @@ export async function applyFinalisedRound(replica: Replica, store: ObjectStore, 
     bytesDown += bytes.length;
     messages.push({ peerUid: uid, bytes });
   }
-  const report = messages.length === 0 ? null : replica.comm.apply(replica.params, replica.shared, messages);
+  // The validator's own outer step of its selection (core/defence), so both hold the same bits.
+  const report = messages.length === 0 ? null : applySelection(replica.cfg.defence, replica.params, replica.shared, messages, { comm: replica.comm, layout: replica.backend.layout, sparseloco: replica.sparseloco });
   const hash = paramsHash(replica.params);
   if (hash !== finalised.aggregateHash) {
     throw new ClusterError('diverged', `params after round ${round} hash to ${hash}, the validator posted ${finalised.aggregateHash}`);

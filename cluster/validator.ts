@@ -1,26 +1,40 @@
 /**
  * The validator process: after each round's window closes it reads the commitments from the
- * chain, fetches each committed object from the store, runs the integrity fast filter
- * (core/gauntlet/integrity.ts: hash matches the commitment, decodes, right config, finite), selects
- * every valid message (the simulator's default selection), applies them with `comm.apply` on its
- * own replica, writes a checkpoint every `checkpointEvery` global steps, posts
- * `postResults(round, uids, weights = 1 each, aggregateHash = sha256(params))`, evaluates the
- * held-out loss and leaves a {@link ValidatorRoundReport} in the store.
+ * chain, fetches each committed object from the store and runs the run's defence through
+ * `aggregateRound` (core/defence — the same round the simulator's validator runs): for 'none' and
+ * 'robust' the integrity fast filter first (core/gauntlet/integrity.ts: hash matches the
+ * commitment, decodes, right config, finite; failures go in as data), then the communicator's
+ * apply or the robust step; for 'gauntlet-oracle' Gauntlet itself — integrity, loss scores from
+ * real forward passes of the model on each sampled peer's assigned and on random shards, rating,
+ * penalties, top-G selection, weights. It writes a checkpoint every `checkpointEvery` global
+ * steps, posts `postResults(round, uids, weights, aggregateHash = sha256(params))` (weights as
+ * the simulator's chain mirror posts them, core/defence/chain-post.ts), slashes through the
+ * contract what Gauntlet decided, evaluates the held-out loss and leaves a
+ * {@link ValidatorRoundReport} in the store.
  *
- * Restart-safe: a restarted validator catches up like a peer, then redoes any round not yet
- * finalised (the computation is deterministic, and objects it rewrites get the same bytes); for a
- * round finalised before the restart it recomputes and checks its hash against the posted one.
+ * Restart-safe for 'none' and 'robust': a restarted validator catches up like a peer, then redoes
+ * any round not yet finalised (the computation is deterministic, and objects it rewrites get the
+ * same bytes); for a round finalised before the restart it recomputes and checks its hash against
+ * the posted one. NOT for 'gauntlet-oracle' yet: its rating state lives in the process, so a
+ * restarted validator starts Gauntlet from an empty state (persisting it is open work).
  *
  *   npx tsx cluster/validator.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
  */
 import { performance } from 'node:perf_hooks';
 import { ChainRevertError } from '../chain/errors.ts';
 import type { PeerMessage } from '../core/baselines/index.ts';
+import { aggregateRound } from '../core/defence/aggregate-round.ts';
+import type { AggregateRoundResult, OracleContext } from '../core/defence/aggregate-round.ts';
+import { SLASH_REASON_CODES, chainPost, slashAmountOf } from '../core/defence/chain-post.ts';
+import type { RoundFailure } from '../core/defence/reasons.ts';
+import { gauntletConfigOf } from '../core/defence/config.ts';
+import type { Commitment } from '../core/gauntlet/integrity.ts';
 import { checkSubmission } from '../core/gauntlet/integrity.ts';
+import type { GauntletState } from '../core/gauntlet/rating.ts';
 import { fnv1a, paramBytes } from '../core/hash.ts';
-import { updateKey } from '../core/protocol/index.ts';
-import { resolveSparseLocoConfig } from '../core/sparseloco/config.ts';
-import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
+import { assignShards, updateKey } from '../core/protocol/index.ts';
+import { createRng } from '../core/rng.ts';
+import type { Rng } from '../core/rng.ts';
 import { StoreError } from '../backends/store/index.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
 import { ClusterError } from './errors.ts';
@@ -37,6 +51,13 @@ import { catchUp, writeCheckpoint } from './sync.ts';
 
 const since = (t0: number): number => (performance.now() - t0) / 1000;
 
+/** What the validator keeps across rounds: Gauntlet's rating state (the oracle only) and its randomness. */
+interface ValidatorMemory {
+  gauntletState: GauntletState;
+  /** The simulator's 'defence' stream (sim/context.ts), forked per round as it forks it. */
+  readonly rng: Rng;
+}
+
 /** Runs the validator until the plan's last round is finalised. */
 export async function runValidator(ctx: NodeContext): Promise<void> {
   const replica = await createReplica(ctx.cfg);
@@ -47,16 +68,15 @@ export async function runValidator(ctx: NodeContext): Promise<void> {
   const plan = await readPlan(ctx.store);
   const caught = await catchUp(replica, ctx.store, ctx.chain, plan);
   let globalStep = caught.globalStep;
-  const { method: _method, ...slOverrides } = ctx.cfg.optim as { method: string } & Partial<SparseLocoConfig>;
-  const slCfg = resolveSparseLocoConfig(slOverrides);
+  const memory: ValidatorMemory = { gauntletState: { rounds: 0, peers: new Map() }, rng: createRng(ctx.cfg.seed).fork('defence') };
   for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
-    globalStep = await validateOne(ctx, replica, plan, slCfg, round, globalStep);
+    globalStep = await validateOne(ctx, replica, plan, memory, round, globalStep);
   }
   notifyParent({ kind: 'done', role: 'validator' });
 }
 
 /** Validates, aggregates and finalises one round; returns the global step after it. */
-async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan, slCfg: SparseLocoConfig, round: number, globalStep: number): Promise<number> {
+async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan, memory: ValidatorMemory, round: number, globalStep: number): Promise<number> {
   const window = windowOf(plan, round);
   const chainRound = chainRoundOf(plan, round);
   await waitForBlock(ctx.chain, window.lastBlock + 1n);
@@ -73,21 +93,8 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   notifyParent({ kind: 'phase', role: 'validator', uid: null, round, phase: 'fetched' });
 
   t0 = performance.now();
-  const batch: PeerMessage[] = [];
-  const rejected: string[] = [];
-  for (const c of committed) {
-    // On-time is proven by the commitment's block (the contract refuses late commits), so arrival
-    // is not re-checked here; freshness: a peer only trains once the previous round is applied.
-    const verdict = checkSubmission(
-      { bytes: c.bytes, commitment: { hash: c.hash, baseStep: globalStep }, arrivedAt: 0 },
-      { layout: replica.backend.layout, cfg: slCfg, hash: sha256Hex, windowEnd: 0, globalStep },
-    );
-    if (verdict.ok) batch.push({ peerUid: c.uid, bytes: c.bytes! });
-    else rejected.push(`${c.uid}:${verdict.reason}`);
-  }
-  const report = batch.length === 0 ? null : replica.comm.apply(replica.params, replica.shared, batch);
-  for (const r of report?.rejected ?? []) rejected.push(`${r.peerUid}:${r.reason}`);
-  const contributors = report?.applied ? [...report.contributors] : [];
+  const out = defend(ctx, replica, plan, memory, round, globalStep, committed);
+  const contributors = out.report.applied ? [...out.report.contributors] : [];
   const status = contributors.length > 0 ? 'finalised' : 'skipped';
   if (status === 'finalised') globalStep++;
   const aggregateHash = paramsHash(replica.params);
@@ -97,7 +104,10 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   const checkpoint = status === 'finalised' && globalStep % plan.checkpointEvery === 0;
   // The checkpoint goes in before the results: a peer that sees the round finalised finds it.
   if (checkpoint) await writeCheckpoint(ctx.store, globalStep, replica.params);
-  await postOnce(ctx, chainRound, contributors, aggregateHash, window.lastBlock + 1n);
+  const maxSelected = Math.min(ctx.cfg.peers, ctx.cfg.chain.maxSelected);
+  const post = chainPost(contributors.map((uid) => ({ uid, weight: out.weights?.get(uid) ?? null })), out.weights !== null, maxSelected);
+  await postOnce(ctx, chainRound, post.uids, post.weights, aggregateHash, window.lastBlock + 1n);
+  const slashed = await slashOnce(ctx, out.slashes.map((s) => s.uid), BigInt(ctx.cfg.chain.slashAmount));
   const postS = since(t0);
   notifyParent({ kind: 'phase', role: 'validator', uid: null, round, phase: 'finalised' });
   const finalisedAtMs = Date.now();
@@ -105,13 +115,17 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   t0 = performance.now();
   const heldoutLoss = replica.backend.evaluate(replica.params, 'heldout');
   const evalS = since(t0);
-  const out: ValidatorRoundReport = {
+  const report: ValidatorRoundReport = {
     round,
     status,
     committed: committed.map((c) => c.uid),
-    valid: batch.map((m) => m.peerUid),
-    rejected,
+    valid: committed.filter((c) => c.bytes !== null).map((c) => c.uid),
+    rejected: out.rejections.map((r) => `${r.uid}:${r.reason}`),
     contributors,
+    postedUids: post.uids,
+    postedWeights: post.weights,
+    slashed,
+    evaluated: out.verdicts.filter((v) => v.score !== undefined).length,
     globalStep,
     heldoutLoss,
     bytesUp: committed.reduce((a, c) => a + (c.bytes?.length ?? 0), 0),
@@ -126,18 +140,95 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
     engine: replica.engine,
     device: replica.device,
   };
-  await putJson(ctx.store, validatorReportKey(round), out);
+  await putJson(ctx.store, validatorReportKey(round), report);
   return globalStep;
+}
+
+/**
+ * The round's defence (`aggregateRound`) on the committed objects. 'none' / 'robust': the
+ * integrity filter turns away what fails it (as data); the oracle runs its own integrity checks.
+ * On-time is proven by the commitment's block (the contract refuses late commits), so every
+ * committed object arrived at 0 s of a window ending at 0 s. MUTATES the replica and `memory`.
+ */
+function defend(
+  ctx: NodeContext,
+  replica: Replica,
+  plan: ClusterPlan,
+  memory: ValidatorMemory,
+  round: number,
+  globalStep: number,
+  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+): AggregateRoundResult {
+  const layout = replica.backend.layout;
+  const gauntlet = ctx.cfg.defence.kind === 'gauntlet-oracle' ? gauntletConfigOf(ctx.cfg.defence) : null;
+  const accepted: PeerMessage[] = [];
+  const failures: RoundFailure[] = [];
+  const commitments = new Map<number, Commitment>();
+  for (const c of committed) {
+    const commitment = { hash: c.hash, baseStep: globalStep };
+    commitments.set(c.uid, commitment);
+    if (gauntlet !== null) {
+      if (c.bytes !== null) accepted.push({ peerUid: c.uid, bytes: c.bytes });
+      continue;
+    }
+    const verdict = checkSubmission({ bytes: c.bytes, commitment, arrivedAt: 0 }, { layout, cfg: replica.sparseloco, hash: sha256Hex, windowEnd: 0, globalStep });
+    if (verdict.ok) accepted.push({ peerUid: c.uid, bytes: c.bytes! });
+    else failures.push({ uid: c.uid, reason: verdict.reason });
+  }
+  const roster = plan.rosters[round]!;
+  const assignments = assignShards({ seed: ctx.cfg.seed, round, activePeers: roster, numShards: replica.backend.numShards, shardsPerPeer: ctx.cfg.shardsPerPeer });
+  const oracle: OracleContext | null = gauntlet === null ? null : {
+    gauntlet,
+    state: memory.gauntletState,
+    numShards: replica.backend.numShards,
+    loss: (p, data) => replica.backend.evaluate(p, data), // real forward passes of the run's model
+    hash: sha256Hex,
+    rng: memory.rng.fork(`round:${round}`),
+  };
+  const out = aggregateRound({
+    defence: ctx.cfg.defence,
+    round,
+    globalStep,
+    params: replica.params,
+    shared: replica.shared,
+    accepted,
+    failures,
+    windowEnd: 0,
+    arrivedAt: new Map(accepted.map((m) => [m.peerUid, 0])),
+    commitments,
+    assignments,
+    layout,
+    sparseloco: replica.sparseloco,
+    comm: replica.comm,
+    oracle,
+  });
+  if (out.nextState !== null) memory.gauntletState = out.nextState;
+  return out;
+}
+
+/**
+ * Slashes `uids` (ascending) through the contract, each the run's amount capped at its stake;
+ * returns the uids slashed. A peer with no stake left is skipped.
+ */
+async function slashOnce(ctx: NodeContext, uids: readonly number[], slashAmount: bigint): Promise<number[]> {
+  const done: number[] = [];
+  for (const uid of uids) {
+    const amount = slashAmountOf((await ctx.chain.peer({ uid })).stake, slashAmount);
+    if (amount === 0n) continue;
+    await ctx.chain.slash({ uid, amount, reasonCode: SLASH_REASON_CODES['repeated-failures'] });
+    done.push(uid);
+  }
+  return done;
 }
 
 /**
  * Posts the round's results unless they are already on chain (a restarted validator redoing a
  * round); then the posted hash must equal ours, or this replica has diverged.
  */
-async function postOnce(ctx: NodeContext, chainRound: bigint, uids: readonly number[], aggregateHash: `0x${string}`, fromBlock: bigint): Promise<void> {
+async function postOnce(ctx: NodeContext, chainRound: bigint, uids: readonly number[], weights: readonly number[], aggregateHash: `0x${string}`, fromBlock: bigint): Promise<void> {
   if (!(await ctx.chain.isFinalised({ round: chainRound }))) {
     try {
-      await ctx.chain.postResults({ round: chainRound, uids, weights: uids.map(() => 1), aggregateHash });
+      await ctx.chain.postResults({ round: chainRound, uids, weights, aggregateHash });
       return;
     } catch (error) {
       if (!(error instanceof ChainRevertError && error.errorName === 'ValidationResultsAlreadyFinalised')) throw error;

@@ -1,13 +1,24 @@
 /**
- * `npx tsx scripts/cluster-compare.ts [experiment] [--set k=v] [--out DIR]`: runs one experiment
- * arm (default: fidelity, its first arm and seed) on the simulator and on the loopback cluster,
- * and writes the comparison — `agreement.json` (identical bytes per round? final held-out loss
- * within tolerance?), both runs' rows, and `sim-vs-cluster.svg|.png|.vl.json`.
+ * `npx tsx scripts/cluster-compare.ts [experiment] [--set k=v] [--out DIR] [--arms first|all]`:
+ * runs one experiment arm (default: fidelity, its first arm and seed) on the simulator and on the
+ * loopback cluster, and writes the comparison — `agreement.json` (identical bytes per round?
+ * final held-out loss within tolerance?), both runs' rows, and `sim-vs-cluster.svg|.png|.vl.json`.
+ *
+ * With `--arms all` (the default for `byzantine-cluster`) every arm runs on both backends and
+ * `agreement.json` holds, per arm, bytesEqual, selectedEqual (same peers paid on chain every
+ * round), rewardsEqual (same on-chain rewards per uid), paramsHashEqual, both final held-out
+ * losses and every difference round by round; `agreement.md` is the same as a table.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareRuns, comparisonSpec } from '../cluster/compare.ts';
+import { agreementTable, compareArm, compareRuns, comparisonSpec } from '../cluster/compare.ts';
+import type { ArmAgreement, ArmRun } from '../cluster/compare.ts';
+import type { ValidatorRoundReport } from '../cluster/reports.ts';
+import { getJsonOrNull, validatorReportKey } from '../cluster/store-keys.ts';
+import { parseStoreUrl } from '../backends/store/index.ts';
+import type { SimChain } from '../sim/chain.ts';
+import type { SimConfigInput } from '../sim/config.ts';
 import { runCluster } from '../cluster/orchestrator.ts';
 import { ConfigError, SparseLocoError } from '../core/errors.ts';
 import { EXPERIMENTS } from '../experiments/catalog/index.ts';
@@ -20,14 +31,33 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     strict: true,
     allowPositionals: true,
-    options: { set: { type: 'string', multiple: true, default: [] }, out: { type: 'string' }, tolerance: { type: 'string' }, 'block-ms': { type: 'string', default: '250' } },
+    options: { set: { type: 'string', multiple: true, default: [] }, out: { type: 'string' }, tolerance: { type: 'string' }, 'block-ms': { type: 'string', default: '250' }, arms: { type: 'string' } },
   });
   const id = positionals[0] ?? 'fidelity';
   const exp = EXPERIMENTS.get(id);
   if (exp === undefined) throw new ConfigError('experiment', id, `must be one of ${[...EXPERIMENTS.keys()].join(', ')}`);
-  const config = armConfig(exp, exp.arms[0]!, exp.seeds[0]!, parseSetFlags(values.set));
+  const arms = values.arms ?? (ALL_ARMS_BY_DEFAULT.includes(id) ? 'all' : 'first');
+  if (arms !== 'first' && arms !== 'all') throw new ConfigError('--arms', arms, 'must be "first" or "all"');
   const outDir = values.out ?? join('results', id, 'sim-vs-cluster');
   mkdirSync(outDir, { recursive: true });
+  if (arms === 'all') {
+    const results: ArmAgreement[] = [];
+    for (const [i, arm] of exp.arms.entries()) {
+      const config = armConfig(exp, arm, exp.seeds[0]!, parseSetFlags(values.set));
+      const armDir = join(outDir, `arm-${i}`);
+      mkdirSync(armDir, { recursive: true });
+      const agreement = compareArm(arm.name, await simArm(config), await clusterArm(config, armDir, Number(values['block-ms'])));
+      console.error(`${arm.name}: ${agreement.differences.length === 0 ? 'agrees' : `${agreement.differences.length} differences`}`);
+      results.push(agreement);
+    }
+    const table = agreementTable(results);
+    writeFileSync(join(outDir, 'agreement.json'), `${JSON.stringify({ experiment: id, seed: exp.seeds[0], arms: results }, null, 2)}\n`);
+    writeFileSync(join(outDir, 'agreement.md'), table);
+    console.log(table);
+    if (results.some((a) => a.differences.length > 0)) process.exitCode = 1;
+    return;
+  }
+  const config = armConfig(exp, exp.arms[0]!, exp.seeds[0]!, parseSetFlags(values.set));
 
   const sim = await runSimulationAsync(config);
   const cluster = await runCluster(config, { workDir: outDir, storeUrl: join(outDir, 'store'), blockTimeMs: Number(values['block-ms']), log: (l) => console.error(l) });
@@ -43,6 +73,42 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(agreement, null, 2));
   console.log(`→ ${outDir}/sim-vs-cluster.svg`);
   if (!agreement.agrees) process.exitCode = 1;
+}
+
+/** Experiments whose comparison runs every arm unless `--arms first` says otherwise. */
+const ALL_ARMS_BY_DEFAULT = ['byzantine-cluster'];
+
+/** The simulator's run of one arm: rows, uids paid on its chain mirror each round, rewards, params hash. */
+async function simArm(config: SimConfigInput): Promise<ArmRun> {
+  let chain: SimChain | null = null;
+  const selected: number[][] = [];
+  let before = new Map<number, bigint>();
+  const rewardsNow = (): Map<number, bigint> => new Map(Array.from({ length: config.peers }, (_, uid) => [uid, chain!.model.rewardsOf(chain!.chainUidOf(uid)!)]));
+  const result = await runSimulationAsync(config, {
+    onChain: (c) => {
+      chain = c;
+      before = rewardsNow();
+    },
+    // Every selected uid accrues a reward > 0 in its round (the pool is funded for every round), so
+    // the uids whose rewards rose are the round's selection.
+    onRound: () => {
+      const now = rewardsNow();
+      selected.push([...now].filter(([uid, wei]) => wei > before.get(uid)!).map(([uid]) => uid));
+      before = now;
+    },
+  });
+  return { rows: result.rows, selected, rewardsByUid: result.chain?.rewardsByUid ?? {}, paramsHash: result.finalParamsHash };
+}
+
+/** The loopback cluster's run of one arm: rows, uids posted each round (validator reports), on-chain rewards, params hash. */
+async function clusterArm(config: SimConfigInput, dir: string, blockTimeMs: number): Promise<ArmRun> {
+  const result = await runCluster(config, { workDir: dir, storeUrl: join(dir, 'store'), blockTimeMs, log: (l) => console.error(l) });
+  const store = parseStoreUrl(result.storeUrl);
+  const selected: number[][] = [];
+  for (let round = 0; round < result.plan.rounds; round++) {
+    selected.push([...((await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(round)))?.postedUids ?? [])]);
+  }
+  return { rows: result.rows, selected, rewardsByUid: result.chain.rewardsByUid ?? {}, paramsHash: result.finalParamsHash };
 }
 
 main().catch((error: unknown) => {

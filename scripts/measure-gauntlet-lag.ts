@@ -9,7 +9,7 @@
 import { BYZANTINE_ATTACKS } from '../experiments/catalog/byzantine.ts';
 import { BASE } from '../experiments/catalog/common.ts';
 import type { SimConfigInput } from '../sim/config.ts';
-import type { DefenceConfig } from '../sim/defence.ts';
+import type { DefenceConfig } from '../core/defence/config.ts';
 import { runSimulation } from '../sim/run.ts';
 
 const [seedArg = '1,2,3', gatherArg = '6', reservesArg = '2', attackArg = 'sign-flip,copycat,free-rider', fractionArg = '0.3'] = process.argv.slice(2);

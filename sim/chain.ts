@@ -37,7 +37,9 @@ import type { Address, Hex } from '../chain/types.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { GauntletState } from '../core/gauntlet/rating.ts';
 import { updateKey } from '../core/protocol/keys.ts';
-import { formatReasons } from './defence.ts';
+import { SLASH_REASON_CODES, chainPost, slashAmountOf } from '../core/defence/chain-post.ts';
+import type { PostCandidate } from '../core/defence/chain-post.ts';
+import { formatReasons } from '../core/defence/reasons.ts';
 import { blockAt, chainGenesisBlock } from './windows.ts';
 import type { WindowsConfig } from './windows.ts';
 
@@ -79,8 +81,6 @@ export const CHAIN_DEFAULTS = Object.freeze({
   maxSelected: UINT32_MAX,
 });
 
-/** Reason codes of the slashes the simulated validator posts (`slash(uid, amount, reasonCode)`). */
-export const SLASH_REASON_CODES = Object.freeze({ 'repeated-failures': 1 });
 
 /** Fills defaults and validates the `chain` section; throws {@link ConfigError}. */
 export function resolveChainConfig(input: SimChainInput = {}, key = 'chain'): SimChainConfig {
@@ -176,8 +176,6 @@ export function peerAddress(uid: number): Address {
 
 const OWNER: Address = getAddress(`0xcc${'0'.repeat(37)}1`);
 const VALIDATOR: Address = getAddress(`0xdd${'0'.repeat(37)}1`);
-/** Integer weight of a Gauntlet weight share: weights are posted as parts per million, at least 1. */
-const WEIGHT_SCALE = 1_000_000;
 
 /** How the mirror's {@link ModelChain} is built: only what a test may change to compare models. */
 export interface SimChainModelOptions {
@@ -288,21 +286,13 @@ export class SimChain {
    */
   finalise(round: number, contributors: readonly number[], weights: ReadonlyMap<number, number> | null, paramsHash8: string, slashed: readonly number[]): void {
     const r = BigInt(round);
-    let picked: { uid: number; weight: number }[] = [];
-    let total = 0;
+    const candidates: PostCandidate[] = [];
     for (const uid of contributors) {
       const chainUid = this.#chainUid.get(uid);
       if (chainUid === undefined || !this.model.committed(r, chainUid)) continue;
-      const weight = weights === null ? 1 : Math.max(0, weights.get(uid) ?? 0);
-      total += weight;
-      picked.push({ uid: chainUid, weight });
+      candidates.push({ uid: chainUid, weight: weights === null ? null : (weights.get(uid) ?? 0) });
     }
-    if (picked.length > this.#maxSelected) {
-      picked = picked.sort((a, b) => b.weight - a.weight || a.uid - b.uid).slice(0, this.#maxSelected);
-    }
-    picked.sort((a, b) => a.uid - b.uid);
-    const uids = picked.map((p) => p.uid);
-    const ints = picked.map((p) => (weights === null ? 1 : Math.max(1, Math.round((p.weight / (total || 1)) * WEIGHT_SCALE))));
+    const { uids, weights: ints } = chainPost(candidates, weights !== null, this.#maxSelected);
     const posted = this.#try(() => this.model.postResults(VALIDATOR, r, uids, ints, fnvToBytes32(paramsHash8)));
     if (posted !== null) {
       const distributed = this.model.roundResult(r).distributed;
@@ -313,8 +303,7 @@ export class SimChain {
     for (const uid of slashed) {
       const chainUid = this.#chainUid.get(uid);
       if (chainUid === undefined) continue;
-      const stake = this.model.peer(chainUid).stake;
-      const amount = stake < this.#slashAmount ? stake : this.#slashAmount;
+      const amount = slashAmountOf(this.model.peer(chainUid).stake, this.#slashAmount);
       if (this.#try(() => this.model.slash(VALIDATOR, chainUid, amount, SLASH_REASON_CODES['repeated-failures'])) !== null) {
         this.#slashed += amount;
         this.#slashCount++;

@@ -14,7 +14,7 @@ import type { PeerMessage } from '../core/baselines/index.ts';
 import type { RoundState } from '../core/protocol/index.ts';
 import { slashedBetween } from './chain.ts';
 import type { SimContext } from './context.ts';
-import { formatReasons } from './defence.ts';
+import { formatReasons } from '../core/defence/reasons.ts';
 import { finaliseOnChain } from './round-close.ts';
 import type { DefenceRowFigures } from './round-close.ts';
 import type { OpenedRound, Participant } from './round-open.ts';

@@ -8,7 +8,7 @@
  * the rows into the Markdown table (final loss / clean loss, NaN marks, Gauntlet reward shares).
  */
 import type { AttackConfig } from '../../sim/adversaries.ts';
-import type { DefenceConfig } from '../../sim/defence.ts';
+import type { DefenceConfig } from '../../core/defence/config.ts';
 import { defineExperiment } from '../define.ts';
 import type { ArmDefinition } from '../define.ts';
 import { byzantineTable } from './byzantine-table.ts';

@@ -3,6 +3,7 @@ import type { Experiment } from '../define.ts';
 import bandwidthSweep from './bandwidth-sweep.ts';
 import covenant72b from './covenant-72b.ts';
 import byzantine from './byzantine.ts';
+import byzantineCluster from './byzantine-cluster.ts';
 import baselines from './baselines.ts';
 import churn30 from './churn-30pct.ts';
 import churn30Tfjs from './churn-30pct-tfjs.ts';
@@ -16,5 +17,5 @@ import peerScaling from './peer-scaling.ts';
 import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs, gather, peerScaling, covenant72b].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, byzantineCluster, fidelity, churn30Tfjs, gather, peerScaling, covenant72b].map((e) => [e.id, e]),
 );

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { LOSS_TOLERANCE, compareRuns, comparisonSpec } from '../../cluster/compare.ts';
+import { LOSS_TOLERANCE, agreementTable, compareArm, compareRuns, comparisonSpec } from '../../cluster/compare.ts';
+import type { ArmRun } from '../../cluster/compare.ts';
 import { storageKeyBytes32 } from '../../cluster/hashes.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { SimRoundRow } from '../../sim/metrics.ts';
@@ -33,5 +34,28 @@ describe('cluster/compare', () => {
   it('packs a storage key into a bytes32, refusing one that does not fit', () => {
     expect(storageKeyBytes32('gradient-1-2-v1')).to.equal(`0x${Buffer.from('gradient-1-2-v1').toString('hex').padEnd(64, '0')}`);
     expect(() => storageKeyBytes32('x'.repeat(33))).to.throw(ConfigError, /storageKey/);
+  });
+
+  describe('per arm (byzantine-cluster)', () => {
+    const run = (over: Partial<ArmRun> = {}): ArmRun => ({ rows: sim, selected: [[0, 1], [0, 2]], rewardsByUid: { 0: '10', 1: '5', 2: '5' }, paramsHash: 'abcd', ...over });
+
+    it('agrees on every column when both backends did the same', () => {
+      const a = compareArm('x', run(), run());
+      expect([a.bytesEqual, a.selectedEqual, a.rewardsEqual, a.paramsHashEqual]).to.deep.equal([true, true, true, true]);
+      expect(a.differences).to.deep.equal([]);
+      expect(agreementTable([a])).to.contain('| x | ✓ | ✓ | ✓ | ✓ | 3.5000 | 3.5000 |');
+    });
+
+    it('lists each difference round by round and fails only its column', () => {
+      const a = compareArm('x', run(), run({ selected: [[0, 1], [0, 1]], rewardsByUid: { 0: '10', 1: '10' }, rows: [row(0, 10, 30, 4), row(1, 11, 30, 3.5)] }));
+      expect([a.bytesEqual, a.selectedEqual, a.rewardsEqual, a.paramsHashEqual]).to.deep.equal([false, false, false, true]);
+      expect(a.differences).to.deep.equal([
+        { round: 1, field: 'bytesUp', sim: 10, cluster: 11 },
+        { round: 1, field: 'selected', sim: [0, 2], cluster: [0, 1] },
+        { round: null, field: 'rewards', sim: { uid: 1, wei: '5' }, cluster: { uid: 1, wei: '10' } },
+        { round: null, field: 'rewards', sim: { uid: 2, wei: '5' }, cluster: { uid: 2, wei: '0' } },
+      ]);
+      expect(compareArm('x', run(), run({ paramsHash: 'ffff' })).paramsHashEqual).to.equal(false);
+    });
   });
 });
