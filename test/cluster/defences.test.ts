@@ -28,6 +28,8 @@ function config(defence: DefenceConfig): SimConfigInput {
     innerSteps: 3,
     windowS: 60,
     closeWhenComplete: true,
+    // No null rounds: in 3 rounds the defences must judge trained messages (null rounds are tested in cluster.test.ts).
+    replicas: { warmupWindows: 0 },
     optim: { method: 'sparseloco' },
     defence,
     net: {
