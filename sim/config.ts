@@ -45,6 +45,10 @@ import type { WindowsConfig, WindowsConfigInput } from './windows.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
 import { resolveReplicaConfig } from './replicas-config.ts';
 import type { ReplicaConfig, ReplicaConfigInput } from './replicas-config.ts';
+import { resolveDataQualityConfig } from './data-quality.ts';
+import type { DataQualityConfig, DataQualityConfigInput } from './data-quality.ts';
+import { resolveWeightingConfig } from './weighting.ts';
+import type { WeightingConfig, WeightingConfigInput } from './weighting.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
 export interface SimConfigInput {
@@ -140,6 +144,17 @@ export interface SimConfigInput {
    * null rounds, no replica columns; `{}` takes templar's `warmupWindows` (2).
    */
   readonly replicas?: ReplicaConfigInput;
+  /**
+   * Honest peers with low-quality data (sim/data-quality.ts): a `fraction` of the peers trains on
+   * label-noised, near-duplicate, short or domain-shifted shards. Absent: all clean, rows as before.
+   * Round-cadence methods only.
+   */
+  readonly dataQuality?: DataQualityConfigInput;
+  /**
+   * Per-peer aggregation weights (sim/weighting.ts, core/weighting): uniform, Gauntlet-score,
+   * loss-delta or cosine trust. Absent: today's unweighted mean, rows as before. SparseLoCo only.
+   */
+  readonly weighting?: WeightingConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -165,6 +180,10 @@ export interface SimConfig extends SimConfigInput {
   readonly windows?: WindowsConfig;
   /** Present only when the input set it. */
   readonly replicas?: ReplicaConfig;
+  /** Present only when the input set it. */
+  readonly dataQuality?: DataQualityConfig;
+  /** Present only when the input set it. */
+  readonly weighting?: WeightingConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -180,7 +199,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'projectToParams', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows', 'replicas',
+  'adversaries', 'defence', 'chain', 'compute', 'gather', 'transport', 'windows', 'replicas', 'dataQuality', 'weighting',
 ];
 
 /**
@@ -247,7 +266,7 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   // With windows the chain's rounds are the windows' blocks (sim/windows.ts, sim/chain.ts).
   const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
   // Left out of the resolved config when not given, so default configs (and their JSON) are unchanged.
-  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, replicas: replicasInput, ...fields } = input;
+  const { compute: computeInput, gather: gatherInput, transport: transportInput, windows: _windowsInput, replicas: replicasInput, dataQuality: dataQualityInput, weighting: weightingInput, ...fields } = input;
   const compute = computeInput === undefined ? {} : { compute: resolveComputeModel(computeInput, 'compute') };
   const gather = gatherInput === undefined ? {} : { gather: resolveGatherConfig(gatherInput, 'gather') };
   if (gather.gather !== undefined && gather.gather.peers !== 'all' && optimFields.method !== 'sparseloco') {
@@ -257,7 +276,12 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const transport = transportValue === undefined ? {} : { transport: transportValue };
   const windows = windowsValue === undefined ? {} : { windows: windowsValue };
   const replicas = replicasInput === undefined ? {} : { replicas: resolveReplicaConfig(replicasInput, optimFields.method, 'replicas') };
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows, ...replicas });
+  if (dataQualityInput !== undefined && optimFields.method !== 'sparseloco' && optimFields.method !== 'diloco') {
+    throw new ConfigError('dataQuality.kind', dataQualityInput.kind, `needs a round-cadence method (sparseloco or diloco): the inner loop is where the data is worse, got "${optimFields.method}"`);
+  }
+  const dataQuality = dataQualityInput === undefined ? {} : { dataQuality: resolveDataQualityConfig(dataQualityInput, 'dataQuality') };
+  const weighting = weightingInput === undefined ? {} : { weighting: resolveWeightingConfig(weightingInput, optimFields.method, defence.kind, 'weighting') };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, projectToParams, closeWhenComplete, adversaries, defence, chain, ...compute, ...gather, ...transport, ...windows, ...replicas, ...dataQuality, ...weighting });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

@@ -22,15 +22,18 @@ export interface PeerUpload {
 
 /**
  * One participant's honest upload: H = cfg.innerSteps inner steps from its own replica (`p.params`)
- * on its assigned shards, Δ encoded with its communicator state. In a null round (SPEC.md §1) it
+ * on its assigned shards (as its data quality makes them), Δ encoded with its communicator state. In a null round (SPEC.md §1) it
  * runs forward/backward on the H batches but takes no optimiser step (Δ = 0, its step count does
  * not move) and its error feedback is zeroed before encoding. MUTATES its trainer, its
  * communicator state (error feedback) and `deltaOut` (scratch for Δ, shared between participants:
  * the encoder reads Δ at once).
  */
-export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
+export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'comm' | 'dataQuality'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
   if (p.nullRound) return nullRoundUpload(ctx, p, round, deltaOut);
-  const result = p.peer.trainer.runInnerLoop({ params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, deltaOut });
+  // A low-quality peer (sim/data-quality.ts) trains on worse data; `quality` left out when clean.
+  const quality = ctx.dataQuality?.qualityOf(p.peer.uid);
+  const request = { params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, deltaOut };
+  const result = p.peer.trainer.runInnerLoop(quality === undefined ? request : { ...request, quality });
   const bytes = ctx.comm.encode(p.peer.commState, result.delta);
   return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: result.meanLoss };
 }

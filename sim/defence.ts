@@ -84,6 +84,8 @@ export interface DefenceRoundInput {
   readonly commitments: ReadonlyMap<number, Commitment>;
   /** The round's participants and their assigned shards. */
   readonly assignments: ReadonlyMap<number, readonly number[]>;
+  /** Per-peer aggregation weights (sim/weighting.ts) for 'none' and 'gauntlet'; absent = unweighted. */
+  readonly weights?: ReadonlyMap<number, number>;
 }
 
 /** What a defence did in one round. */
@@ -138,7 +140,7 @@ export class Defence {
       // Lagged Gauntlet: the peers' aggregate does not wait for scores (sim/validator.ts judges later).
       case 'gauntlet':
       case 'none': {
-        const report = this.comm.apply(params, shared, input.messages);
+        const report = this.comm.apply(params, shared, input.messages, input.weights === undefined ? undefined : { weights: input.weights });
         return { report, rejected: countReasons(report.rejected.map((r) => r.reason)), weights: null };
       }
       case 'robust':

@@ -6,6 +6,7 @@ import baselines from './baselines.ts';
 import churn30 from './churn-30pct.ts';
 import churn30Tfjs from './churn-30pct-tfjs.ts';
 import churnSweep from './churn-sweep.ts';
+import dataQuality from './data-quality.ts';
 import densitySweep from './density-sweep.ts';
 import energy from './energy.ts';
 import fidelity from './fidelity.ts';
@@ -15,5 +16,5 @@ import peerScaling from './peer-scaling.ts';
 import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs, gather, peerScaling].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, fidelity, churn30Tfjs, gather, peerScaling, dataQuality].map((e) => [e.id, e]),
 );
