@@ -4,13 +4,12 @@
  * (sim/data-quality.ts) — and the aggregate weights peers by one of five rules (core/weighting):
  * uniform (today), Gauntlet-score-proportional (the lagged validator's weights), loss-delta on the
  * validator's clean batch, cosine trust against the aggregate, and cosine trust against the
- * validator's own clean update (FLTrust). 10 peers × 30 rounds, H = 5, three seeds; every
- * rule runs under defence 'gauntlet' (the lagged validator beside the round, which the 'gauntlet'
- * rule reads; the peers' aggregate is the communicator's own, as with 'none'). Measured: final
+ * validator's own clean update (FLTrust). 10 peers × 30 rounds, H = 5, three seeds. Measured: final
  * held-out loss on clean data, rounds to the target loss, weight mass to low-quality peers.
  */
 import type { WeightingConfigInput } from '../../sim/weighting.ts';
 import type { DataQualityConfigInput } from '../../sim/data-quality.ts';
+import type { DefenceConfig } from '../../sim/defence.ts';
 import { defineExperiment } from '../define.ts';
 import type { ArmDefinition } from '../define.ts';
 import { finalLossVs } from '../plots.ts';
@@ -22,7 +21,7 @@ import { dataQualityTable } from './data-quality-table.ts';
 export const DATA_QUALITY_KINDS_SWEPT = ['label-noise', 'duplicates', 'short', 'shifted'] as const;
 export const DATA_QUALITY_FRACTIONS = [0.1, 0.3, 0.6] as const;
 
-/** The rules compared, by table name. */
+/** The rules compared, by table name; only 'gauntlet' needs the lagged validator (defence 'gauntlet'). */
 export const WEIGHTING_RULES: ReadonlyArray<readonly [string, WeightingConfigInput]> = [
   ['uniform', { rule: 'uniform' }],
   ['gauntlet', { rule: 'gauntlet' }],
@@ -34,16 +33,24 @@ export const WEIGHTING_RULES: ReadonlyArray<readonly [string, WeightingConfigInp
 /** Held-out loss counted as reached (the clean uniform run gets to ≈ 0.87 by round 30). */
 export const DATA_QUALITY_TARGET = 0.95;
 
+/**
+ * 'gauntlet' runs the lagged validator beside the round; the others run defence 'none', whose
+ * aggregate is the same communicator apply (the validator changes no peer's training, only costs time).
+ */
+function defenceFor(w: WeightingConfigInput): DefenceConfig {
+  return w.rule === 'gauntlet' ? { kind: 'gauntlet' } : { kind: 'none' };
+}
+
 function arms(): ArmDefinition[] {
   const out: ArmDefinition[] = [];
   for (const [rule, weighting] of WEIGHTING_RULES) {
-    out.push({ name: `clean / ${rule}`, set: { weighting }, labels: { kind: 'clean', fraction: 0, rule } });
+    out.push({ name: `clean / ${rule}`, set: { weighting, defence: defenceFor(weighting) }, labels: { kind: 'clean', fraction: 0, rule } });
   }
   for (const kind of DATA_QUALITY_KINDS_SWEPT) {
     for (const fraction of DATA_QUALITY_FRACTIONS) {
       const dataQuality = { kind, fraction } as DataQualityConfigInput;
       for (const [rule, weighting] of WEIGHTING_RULES) {
-        out.push({ name: `${kind} ${Math.round(fraction * 100)}% / ${rule}`, set: { dataQuality, weighting }, labels: { kind, fraction, rule } });
+        out.push({ name: `${kind} ${Math.round(fraction * 100)}% / ${rule}`, set: { dataQuality, weighting, defence: defenceFor(weighting) }, labels: { kind, fraction, rule } });
       }
     }
   }
@@ -62,8 +69,8 @@ export default defineExperiment({
   id: 'data-quality',
   question: 'When a share of honest peers trains on worse data (label noise, duplicates, short or shifted shards), does an adaptive weighting of the aggregate keep the final loss near the all-clean run where uniform averaging does not?',
   expect: 'Uniform averaging loses a few percent at 30 % low-quality peers; rules that judge each update on clean data (loss-delta, FLTrust) give those peers little weight and stay within 2 % of clean; cosine trust against the aggregate cannot tell a consistent low-quality group from the consensus.',
-  // dataQuality and weighting are in the base so arms may override them (overrides need the key).
-  base: { ...BASE, peers: 10, rounds: 30, innerSteps: 5, defence: { kind: 'gauntlet' }, weighting: { rule: 'uniform' }, dataQuality: { kind: 'label-noise', fraction: 0 } },
+  // dataQuality, weighting and defence are in the base so arms may override them (overrides need the key).
+  base: { ...BASE, peers: 10, rounds: 30, innerSteps: 5, defence: { kind: 'none' }, weighting: { rule: 'uniform' }, dataQuality: { kind: 'label-noise', fraction: 0 } },
   arms: arms(),
   seeds: [...SEEDS_3],
   tiny: { ...TINY, rounds: 1, innerSteps: 1 },
