@@ -57,12 +57,34 @@ function arms(): ArmDefinition[] {
   return out;
 }
 
-/** Final loss vs fraction, one line per rule: one figure per kind, each with the clean runs at 0 %. */
+/**
+ * Final loss vs share of low-quality peers, one line per rule, one panel per kind (one point per
+ * arm × seed, averaged by vega-lite); the all-clean uniform mean is the dashed reference line.
+ */
 function figures(rows: readonly MetricRow[]): Figure[] {
-  return DATA_QUALITY_KINDS_SWEPT.map((kind) => {
-    const fig = finalLossVs(rows.filter((r) => r.kind === kind || r.kind === 'clean'), 'fraction', `share of ${kind} peers`, 'rule', false);
-    return { ...fig, name: `final-loss-vs-fraction-${kind}`, title: `Final held-out loss vs share of ${kind} peers, per weighting rule` };
-  });
+  const fig = finalLossVs(rows, 'fraction', 'share of low-quality peers', 'rule', false);
+  const last = new Map<string, MetricRow>();
+  for (const r of rows) if ((last.get(`${r.arm}\u0000${r.seed}`)?.round ?? -1) < r.round) last.set(`${r.arm}\u0000${r.seed}`, r);
+  const runs = [...last.values()];
+  const values = runs.filter((r) => r.kind !== 'clean').map((r) => ({ x: Number(r.fraction), group: String(r.rule), kind: String(r.kind), loss: r.heldoutLoss }));
+  const clean = runs.filter((r) => r.kind === 'clean' && r.rule === 'uniform').map((r) => r.heldoutLoss);
+  const cleanMean = clean.length === 0 ? null : clean.reduce((a, b) => a + b, 0) / clean.length;
+  const layer = (fig.spec as { layer: object[] }).layer;
+  const spec = {
+    $schema: (fig.spec as { $schema: string }).$schema,
+    title: 'Final held-out loss vs share of low-quality peers, per weighting rule (dashed: all-clean uniform)',
+    data: { values: [...values, ...runs.filter((r) => r.kind === 'clean').map((r) => ({ x: 0, group: String(r.rule), kind: 'clean', loss: r.heldoutLoss }))] },
+    facet: { field: 'kind', type: 'nominal', title: 'low-quality kind' },
+    columns: 2,
+    spec: {
+      width: 300,
+      height: 200,
+      transform: (fig.spec as { transform: object[] }).transform,
+      encoding: (fig.spec as { encoding: object }).encoding,
+      layer: cleanMean === null ? layer : [...layer, { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: cleanMean } } }],
+    },
+  };
+  return [{ ...fig, name: 'final-loss-vs-fraction', title: spec.title, spec: spec as unknown as Figure['spec'] }];
 }
 
 export default defineExperiment({
