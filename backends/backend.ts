@@ -18,6 +18,8 @@ import type { ParamLayout } from '../core/layout.ts';
 import type { Rng } from '../core/rng.ts';
 import { createAdamWState } from '../core/optim/adamw.ts';
 import type { AdamWState } from '../core/optim/adamw.ts';
+import { validateDataQuality } from './data-quality.ts';
+import type { DataQuality } from './data-quality.ts';
 
 /** Which data `evaluate` averages the loss over: the held-out set, or the union of some shards. */
 export type EvalData = 'heldout' | { readonly shards: readonly number[] };
@@ -34,6 +36,8 @@ export interface InnerLoopRequest {
   readonly innerSteps: number;
   /** Optional buffer (length `layout.size`) that receives Δ, to avoid an allocation per round. */
   readonly deltaOut?: Float32Array;
+  /** What is wrong with this peer's training data (backends/data-quality.ts); absent = clean. */
+  readonly quality?: DataQuality;
 }
 
 /** What a peer's inner loop produced. */
@@ -126,6 +130,7 @@ export function validateInnerLoopRequest(backend: Pick<TrainingBackend, 'layout'
     throw new ConfigError('round', request.round, 'must be an integer ≥ 0');
   }
   validateShards(backend.numShards, request.shards);
+  if (request.quality !== undefined) validateDataQuality(request.quality, 'quality');
   if (request.deltaOut !== undefined && request.deltaOut.length !== backend.layout.size) {
     throw new ConfigError('deltaOut.length', request.deltaOut.length, `must equal layout.size (${backend.layout.size})`);
   }

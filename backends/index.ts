@@ -29,6 +29,8 @@ export type { EngineKind, EngineName } from './tfjs/engine-names.ts';
 export type { EngineDevice } from './tfjs/device.ts';
 export type { EngineAttempt, ModuleImporter, SelectEngineOptions, TfjsEngine } from './tfjs/engine.ts';
 export type { PeerTrainer, TrainingBackend } from './backend.ts';
+export { CLEAN_DATA, DATA_QUALITY_KINDS, validateDataQuality } from './data-quality.ts';
+export type { DataQuality, DataQualityKind } from './data-quality.ts';
 
 /**
  * Loads tfjs (on the first call) and selects the engine `kind` asks for; see tfjs/engine.ts.

@@ -76,6 +76,16 @@ export interface EncodeOptions {
 export interface ApplyOptions {
   /** Overrides the method's learning rate for this sync (e.g. SparseLoCo's manual outer-lr decay). */
   readonly lr?: number;
+  /**
+   * Per-peer aggregation weights by uid (core/weighting): SparseLoCo's weighted sparse mean. Only
+   * the SparseLoCo communicator supports them; the others throw a {@link ConfigError}.
+   */
+  readonly weights?: ReadonlyMap<number, number>;
+}
+
+/** For a method without weighted aggregation: throws unless `options.weights` is absent. */
+export function rejectWeights(method: MethodName, options: ApplyOptions | undefined): void {
+  if (options?.weights !== undefined) throw new ConfigError('apply weights', method, 'weighted aggregation is implemented for sparseloco only');
 }
 
 /**

@@ -48,6 +48,10 @@ import type { WindowsConfig, WindowsConfigInput } from './windows.ts';
 import type { GatherConfig, GatherConfigInput } from './round-gather-config.ts';
 import { resolveReplicaConfig } from './replicas-config.ts';
 import type { ReplicaConfig, ReplicaConfigInput } from './replicas-config.ts';
+import { resolveDataQualityConfig } from './data-quality.ts';
+import type { DataQualityConfig, DataQualityConfigInput } from './data-quality.ts';
+import { resolveWeightingConfig } from './weighting.ts';
+import type { WeightingConfig, WeightingConfigInput } from './weighting.ts';
 
 /** What an experiment writes. Optional fields take {@link SIM_DEFAULTS}. */
 export interface SimConfigInput {
@@ -145,6 +149,17 @@ export interface SimConfigInput {
    * null rounds, no replica columns; `{}` takes templar's `warmupWindows` (2).
    */
   readonly replicas?: ReplicaConfigInput;
+  /**
+   * Honest peers with low-quality data (sim/data-quality.ts): a `fraction` of the peers trains on
+   * label-noised, near-duplicate, short or domain-shifted shards. Absent: all clean, rows as before.
+   * Round-cadence methods only.
+   */
+  readonly dataQuality?: DataQualityConfigInput;
+  /**
+   * Per-peer aggregation weights (sim/weighting.ts, core/weighting): uniform, Gauntlet-score,
+   * loss-delta or cosine trust. Absent: today's unweighted mean, rows as before. SparseLoCo only.
+   */
+  readonly weighting?: WeightingConfigInput;
 }
 
 /** The resolved, validated, deeply frozen configuration of one run. */
@@ -171,6 +186,10 @@ export interface SimConfig extends SimConfigInput {
   readonly windows?: WindowsConfig;
   /** Present only when the input set it. */
   readonly replicas?: ReplicaConfig;
+  /** Present only when the input set it. */
+  readonly dataQuality?: DataQualityConfig;
+  /** Present only when the input set it. */
+  readonly weighting?: WeightingConfig;
 }
 
 /** Defaults of the optional fields. */
@@ -186,7 +205,7 @@ export const SIM_DEFAULTS = Object.freeze({
 
 const KEYS: readonly (keyof SimConfigInput)[] = [
   'seed', 'peers', 'rounds', 'innerSteps', 'windowS', 'stepTimeS', 'shardsPerPeer', 'optim', 'net', 'churn', 'backend', 'energy', 'catchUp', 'closeWhenComplete',
-  'adversaries', 'defence', 'chain', 'compute', 'charge', 'gather', 'transport', 'windows', 'replicas',
+  'adversaries', 'defence', 'chain', 'compute', 'charge', 'gather', 'transport', 'windows', 'replicas', 'dataQuality', 'weighting',
 ];
 
 /**
@@ -253,7 +272,7 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const chain = resolveChainConfig(windowsValue === undefined ? chainInput : { ...chainInput, roundLength: windowsValue.blocksPerWindow }, 'chain');
   // Sections not given take the method's protocol defaults (sim/protocol-defaults.ts: templar's round);
   // the rest are left out of the resolved config when not given.
-  const { compute: computeInput, charge: chargeInput, gather: givenGather, transport: givenTransport, windows: _windowsInput, replicas: givenReplicas, ...fields } = input;
+  const { compute: computeInput, charge: chargeInput, gather: givenGather, transport: givenTransport, windows: _windowsInput, replicas: givenReplicas, dataQuality: dataQualityInput, weighting: weightingInput, ...fields } = input;
   const defaults = protocolDefaults(optimFields.method);
   const gatherInput = givenGather ?? defaults.gather;
   const transportInput = givenTransport ?? defaults.transport;
@@ -272,7 +291,12 @@ export function resolveSimConfig(input: SimConfigInput): SimConfig {
   const transport = transportValue === undefined ? {} : { transport: transportValue };
   const windows = windowsValue === undefined ? {} : { windows: windowsValue };
   const replicas = replicasInput === undefined ? {} : { replicas: resolveReplicaConfig(replicasInput, optimFields.method, 'replicas') };
-  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, closeWhenComplete, adversaries, defence, chain, ...compute, ...charge, ...gather, ...transport, ...windows, ...replicas });
+  if (dataQualityInput !== undefined && optimFields.method !== 'sparseloco' && optimFields.method !== 'diloco') {
+    throw new ConfigError('dataQuality.kind', dataQualityInput.kind, `needs a round-cadence method (sparseloco or diloco): the inner loop is where the data is worse, got "${optimFields.method}"`);
+  }
+  const dataQuality = dataQualityInput === undefined ? {} : { dataQuality: resolveDataQualityConfig(dataQualityInput, 'dataQuality') };
+  const weighting = weightingInput === undefined ? {} : { weighting: resolveWeightingConfig(weightingInput, optimFields.method, defence.kind, 'weighting') };
+  return deepFreeze({ ...fields, stepTimeS, shardsPerPeer, net, churn, backend, energy, catchUp, closeWhenComplete, adversaries, defence, chain, ...compute, ...charge, ...gather, ...transport, ...windows, ...replicas, ...dataQuality, ...weighting });
 }
 
 function requireInt(key: string, value: unknown, min: number): void {

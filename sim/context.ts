@@ -27,6 +27,8 @@ import { ReplicaPool } from './replicas.ts';
 import { PeerListPublisher } from './round-gather.ts';
 import { TransferNetwork } from './transfers.ts';
 import { LaggedValidator } from './validator.ts';
+import { LowQualityPeers } from './data-quality.ts';
+import { SimWeighting } from './weighting.ts';
 
 /** Everything a round reads or advances. */
 export interface SimContext {
@@ -60,12 +62,16 @@ export interface SimContext {
   readonly gather: PeerListPublisher | null;
   /** The lagged Gauntlet validator (defence 'gauntlet', sim/validator.ts); null otherwise. */
   readonly validator: LaggedValidator | null;
+  /** Which honest peers train on low-quality data (sim/data-quality.ts); null when all are clean. */
+  readonly dataQuality: LowQualityPeers | null;
+  /** The per-peer aggregation weights (sim/weighting.ts); null for today's unweighted mean. */
+  readonly weighting: SimWeighting | null;
 }
 
 /**
  * Builds a run's world from its resolved config, its built backend (already checked against the
  * config) and the run's root stream. Streams: 'churn', 'net', 'init', 'compute', 'adversaries',
- * 'defence', 'validator' (the backend has its own, 'backend').
+ * 'defence', 'validator', 'data-quality', 'weighting' (the backend has its own, 'backend').
  *
  * @example
  * const ctx = createSimContext(cfg, backend, createRng(cfg.seed));
@@ -109,5 +115,7 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
     chain,
     gather,
     validator,
+    dataQuality: cfg.dataQuality === undefined ? null : new LowQualityPeers(cfg.dataQuality, cfg.peers, root.fork('data-quality')),
+    weighting: cfg.weighting === undefined ? null : new SimWeighting(cfg.weighting, backend, defence.sparseloco!, root.fork('weighting')),
   };
 }

@@ -5,7 +5,7 @@
  * start from an honest message) of a run with adversaries (adversaries.ts).
  */
 import type { Communicator } from '../core/baselines/index.ts';
-import type { PeerTrainer } from '../backends/index.ts';
+import type { DataQuality, PeerTrainer } from '../backends/index.ts';
 import type { Participant } from './round-open.ts';
 import type { SimContext } from './context.ts';
 
@@ -24,14 +24,16 @@ export interface PeerUpload {
 
 /**
  * One participant's honest upload: H = cfg.innerSteps inner steps from its own replica (`p.params`)
- * on its assigned shards, Δ encoded with its communicator state. In a null round (SPEC.md §1) it
+ * on its assigned shards (as its data quality makes them), Δ encoded with its communicator state. In a null round (SPEC.md §1) it
  * runs forward/backward on the H batches but takes no optimiser step (Δ = 0, its step count does
  * not move) and its error feedback is zeroed before encoding. MUTATES its trainer, its
  * communicator state (error feedback) and `deltaOut` (scratch for Δ, shared between participants:
  * the encoder reads Δ at once).
  */
-export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'comm'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
-  const trained = trainRound({ trainer: p.peer.trainer, params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, nullRound: p.nullRound, deltaOut });
+export function trainHonestly(ctx: Pick<SimContext, 'cfg' | 'comm' | 'dataQuality'>, p: Participant, round: number, deltaOut: Float32Array): PeerUpload {
+  // A low-quality peer (sim/data-quality.ts) trains on worse data; `quality` left out when clean.
+  const quality = ctx.dataQuality?.qualityOf(p.peer.uid);
+  const trained = trainRound({ trainer: p.peer.trainer, params: p.params, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, nullRound: p.nullRound, deltaOut, ...(quality === undefined ? {} : { quality }) });
   const bytes = encodeRound(ctx.comm, p.peer.commState, trained);
   return { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: trained.meanLoss };
 }
@@ -47,6 +49,8 @@ export interface TrainRoundParameters {
   readonly nullRound: boolean;
   /** Scratch for Δ (the encoder reads it at once). */
   readonly deltaOut: Float32Array;
+  /** Worse data for a low-quality peer (backends/data-quality.ts); absent: clean. */
+  readonly quality?: DataQuality;
 }
 
 /** A round's training: Δ (in `deltaOut`), the mean loss, the tokens of optimiser steps, and whether it was a null round. */
@@ -64,7 +68,8 @@ export interface TrainedRound {
  */
 export function trainRound(p: TrainRoundParameters): TrainedRound {
   if (!p.nullRound) {
-    const result = p.trainer.runInnerLoop({ params: p.params, round: p.round, shards: p.shards, innerSteps: p.innerSteps, deltaOut: p.deltaOut });
+    const request = { params: p.params, round: p.round, shards: p.shards, innerSteps: p.innerSteps, deltaOut: p.deltaOut };
+    const result = p.trainer.runInnerLoop(p.quality === undefined ? request : { ...request, quality: p.quality });
     return { delta: result.delta, meanLoss: result.meanLoss, tokens: result.tokens, nullRound: false };
   }
   let lossSum = 0;

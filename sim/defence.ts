@@ -35,6 +35,8 @@ export interface DefenceRoundInput {
   readonly commitments: ReadonlyMap<number, Commitment>;
   /** The round's participants and their assigned shards. */
   readonly assignments: ReadonlyMap<number, readonly number[]>;
+  /** Per-peer aggregation weights (sim/weighting.ts) for 'none' and 'gauntlet'; absent = unweighted. */
+  readonly weights?: ReadonlyMap<number, number>;
 }
 
 /** What a defence did in one round. */
@@ -89,6 +91,7 @@ export class Defence {
       layout: this.layout,
       sparseloco: this.#cfg,
       comm: this.comm,
+      ...(input.weights === undefined ? {} : { weights: input.weights }),
       oracle: this.#gauntlet === null ? null : {
         gauntlet: this.#gauntlet,
         state: this.#state,

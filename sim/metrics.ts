@@ -123,6 +123,14 @@ export interface SimRoundRow {
   readonly chargedParams?: number;
   readonly trainedMessageBytes?: number;
   readonly chargedMessageBytes?: number;
+  /**
+   * Data-quality columns (sim/data-quality.ts, sim/weighting.ts), on rows of runs whose config has
+   * a `dataQuality` or `weighting` section (absent otherwise): participants training on
+   * low-quality data this round, peers.
+   */
+  readonly lowQualityPeers?: number;
+  /** Share of the aggregate's weight on low-quality contributors, in [0, 1]; null when nothing was applied. */
+  readonly weightMassLowQuality?: number | null;
   /** Chain runs (sim/chain.ts), activity since the previous row: commits that succeeded. */
   readonly chainCommits?: number;
   /** Reverted chain calls by custom error, "ErrorName=count;…" sorted ('' when none). */

@@ -41,6 +41,10 @@ export interface AggregateOutcome {
   readonly downloadTimesS: readonly number[] | null;
   /** transport 'ring': bytes each ring member sent peer to peer, by uid; null with the store. */
   readonly ringSent: ReadonlyMap<number, number> | null;
+  /** Per-peer aggregation weights by uid (sim/weighting.ts); null for the unweighted mean. */
+  readonly aggregationWeights: ReadonlyMap<number, number> | null;
+  /** Participants training on low-quality data this round (sim/data-quality.ts), peers. */
+  readonly lowQualityPeers: number;
 }
 
 /**
@@ -58,7 +62,10 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const paramsBefore = ctx.validator === null ? null : ctx.params.slice();
   ctx.adversaries?.endRound(inbox.arrived); // next round's copycats fall back to this round's messages
   const batch: PeerMessage[] = selected.map((s) => ({ peerUid: s.peerUid, bytes: inbox.arrived.get(s.peerUid)! }));
+  // Issue 17: weights judged at the θ the round started from, before the step (sim/weighting.ts).
+  const aggregationWeights = ctx.weighting?.weigh(ctx.params, batch, ctx.validator?.lastPost?.weights ?? null, round, ctx.cfg.innerSteps) ?? null;
   const defended = ctx.defence.applyRound(ctx.params, ctx.shared, {
+    ...(aggregationWeights === null ? {} : { weights: aggregationWeights }),
     round,
     globalStep: globalStepBefore,
     windowEnd: acceptUntilS(ctx.cfg.windows, window),
@@ -88,7 +95,8 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   finaliseOnChain(ctx, round, status === 'finalised' ? report.contributors : [], weights, slashed);
   ctx.gather?.recordRound(status, report.contributors, weights);
   if (ctx.validator !== null) startValidator(ctx, opened, inbox, gather, selected.map((s) => s.peerUid), globalStepBefore, paramsBefore!);
-  return { status, contributors: report.contributors, rejected: defended.rejected, weights, syncing, downloads, downloadTimesS, ringSent: ring?.sent ?? null };
+  const lowQualityPeers = ctx.dataQuality === null ? 0 : participants.filter((p) => ctx.dataQuality!.isLowQuality(p.peer.uid)).length;
+  return { status, contributors: report.contributors, rejected: defended.rejected, weights, syncing, downloads, downloadTimesS, ringSent: ring?.sent ?? null, aggregationWeights, lowQualityPeers };
 }
 
 /** Hands the closed window to the lagged validator (sim/validator.ts), which runs beside the next rounds. */
@@ -141,6 +149,7 @@ export function defenceRowFigures(ctx: SimContext, outcome: AggregateOutcome): D
     }
   }
   return {
+    ...dataQualityColumns(ctx, outcome),
     rejected: total,
     rejectedReasons: formatReasons(outcome.rejected),
     attackersSelected: adv === null ? 0 : outcome.contributors.filter((uid) => adv.isAttacker(uid)).length,
@@ -148,4 +157,21 @@ export function defenceRowFigures(ctx: SimContext, outcome: AggregateOutcome): D
     nanOccurred,
     ...validator,
   };
+}
+
+/**
+ * Issue 17's row columns, on rows of runs with a `dataQuality` or `weighting` section (absent
+ * otherwise): the round's low-quality participants and the share of the aggregate's weight that
+ * went to low-quality contributors (each contributor 1 without weighting); null when nothing was applied.
+ */
+function dataQualityColumns(ctx: SimContext, outcome: AggregateOutcome): Pick<DefenceRowFigures, 'lowQualityPeers' | 'weightMassLowQuality'> {
+  if (ctx.cfg.dataQuality === undefined && ctx.cfg.weighting === undefined) return {};
+  let all = 0;
+  let low = 0;
+  for (const uid of outcome.status === 'finalised' ? outcome.contributors : []) {
+    const w = outcome.aggregationWeights?.get(uid) ?? 1;
+    all += w;
+    if (ctx.dataQuality?.isLowQuality(uid) === true) low += w;
+  }
+  return { lowQualityPeers: outcome.lowQualityPeers, weightMassLowQuality: all > 0 ? low / all : null };
 }

@@ -31,7 +31,7 @@ export interface RoundTally {
 
 /** The adversarial-robustness columns of a round-cadence row (inner-step rows leave them out). */
 export type DefenceRowFigures = Pick<RoundFigures, 'rejected' | 'rejectedReasons' | 'attackersSelected' | 'rewardShareAttackers' | 'nanOccurred'>
-  & Partial<Pick<RoundFigures, 'validatorBytesDown' | 'validatorTimeS' | 'validatorEvaluated' | 'validatorEnergyKWh' | 'validatorSkipped'>>;
+  & Partial<Pick<RoundFigures, 'validatorBytesDown' | 'validatorTimeS' | 'validatorEvaluated' | 'validatorEnergyKWh' | 'validatorSkipped' | 'lowQualityPeers' | 'weightMassLowQuality'>>;
 
 /** The gather columns of a round-cadence row (sim/round-gather.ts). */
 export type GatherRowColumns = Required<Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut'>>;

@@ -20,6 +20,9 @@ import { peerDataRng } from '../../core/protocol/shards.ts';
 import type { Examples, SyntheticDataConfig, SyntheticDataset } from '../data.ts';
 import { createMlpScratch, initMlpParams, mlpLayout, mlpLossAndGradient } from './model.ts';
 import type { MlpShape } from './model.ts';
+import { CLEAN_DATA } from '../data-quality.ts';
+import { corruptBatch, domainShift, qualityBatchCount, qualityPoolSize } from './quality.ts';
+import type { DomainShift } from './quality.ts';
 
 /** User-facing configuration: every field optional, defaults in {@link SURROGATE_DEFAULTS}. */
 export interface SurrogateOptions extends Partial<SyntheticDataConfig> {
@@ -94,6 +97,9 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
   const layout = mlpLayout(model);
   const dataset = createSyntheticDataset(rng.fork('data'), config.data);
   const batchRoot = rng.fork('batches');
+  // Low-quality peers' own streams (./quality.ts); a fork, so clean runs draw exactly as before.
+  const qualityRoot = rng.fork('quality');
+  let shift: DomainShift | null = null; // the shifted domain's map, drawn on first use
   const d = model.inputDim;
 
   // Working memory shared by every trainer of this backend.
@@ -134,20 +140,25 @@ export function createSurrogateBackend(rng: Rng, options: SurrogateOptions = {})
   function runInnerLoop(peerId: number, state: AdamWState, request: InnerLoopRequest): InnerLoopResult {
     validateInnerLoopRequest(backend, request);
     const { params, innerSteps } = request;
+    const quality = request.quality ?? CLEAN_DATA;
     const shards = request.shards.map((id) => dataset.shard(id));
-    const poolSize = shards.length * config.data.shardSize;
+    const poolSize = qualityPoolSize(quality, shards.length * config.data.shardSize);
+    const count = qualityBatchCount(quality, batchSize);
     const stream = peerStream(request.round, peerId);
+    const noise = quality.kind === 'label-noise' ? qualityRoot.fork(`round:${request.round}`).fork(`peer:${peerId}`) : null;
+    if (quality.kind === 'shifted') shift ??= domainShift(qualityRoot, d);
     work.set(params);
     let lossSum = 0;
     for (let s = 0; s < innerSteps; s++) {
       drawBatch(stream, poolSize, positions);
       gatherBatch(shards);
-      lossSum += mlpLossAndGradient(model, work, batchInputs, batchLabels, batchSize, grad, scratch);
+      corruptBatch(quality, batchInputs, batchLabels, count, d, model.numClasses, noise, shift);
+      lossSum += mlpLossAndGradient(model, work, batchInputs, batchLabels, count, grad, scratch);
       adamwStep(work, grad, state, config.adamw, lrAt(config.schedule, state.step));
     }
     const delta = request.deltaOut ?? new Float32Array(layout.size);
     for (let i = 0; i < delta.length; i++) delta[i] = params[i]! - work[i]!; // fp32 store rounds once
-    const samples = innerSteps * batchSize;
+    const samples = innerSteps * count;
     return { delta, meanLoss: lossSum / innerSteps, samples, tokens: samples };
   }
 

@@ -18,6 +18,7 @@ import { adamwStep, lrAt, resolveAdamWConfig, resolveLrSchedule } from '../../co
 import type { AdamWConfig, AdamWState, LrScheduleConfig } from '../../core/optim/adamw.ts';
 import { peerDataRng } from '../../core/protocol/shards.ts';
 import type { Rng } from '../../core/rng.ts';
+import { requireCleanData } from '../data-quality.ts';
 import { createPeerTrainer, validateEvalData, validateGradientRequest, validateInnerLoopRequest, validateParams } from '../backend.ts';
 import type { EvalData, GradientRequest, GradientResult, InnerLoopRequest, InnerLoopResult, PeerTrainer, TrainingBackend } from '../backend.ts';
 import { drawBatch } from '../data.ts';
@@ -160,6 +161,7 @@ export function createTfjsBackend(engine: TfjsEngine, rng: Rng, options: TfjsBac
 
   function runInnerLoop(peerId: number, state: AdamWState, request: InnerLoopRequest): InnerLoopResult {
     validateInnerLoopRequest(backend, request);
+    requireCleanData('tfjs', request.quality); // low-quality corpora for the GPT: not built yet (issue 17)
     const { params, innerSteps, shards } = request;
     const stream = peerDataRng(batchRoot, request.round, peerId);
     work.set(params);

@@ -14,6 +14,7 @@ import {
   decodeMessages,
   emptyReport,
   meanInto,
+  rejectWeights,
   ringAllReduceBytes,
 } from '../communicator.ts';
 import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from '../communicator.ts';
@@ -57,6 +58,7 @@ export function createDdpCommunicator(layout: ParamLayout, config: DdpConfig = {
     },
     apply(params: Float32Array, shared: DdpSharedState, messages: readonly PeerMessage[], options?: ApplyOptions): ApplyReport {
       assertContributionSize(layout, params);
+      rejectWeights('ddp', options);
       const lr = checkLr(options?.lr ?? lrAt(schedule, shared.adamw.step));
       const { accepted, rejected } = decodeMessages(messages, (bytes) => decodeDense(bytes, layout).values);
       if (accepted.length === 0) return emptyReport(rejected, lr);

@@ -28,7 +28,7 @@ import { decodeUpdate, encodeUpdate } from '../sparseloco/codec.ts';
 import { NonFiniteValueError } from '../sparseloco/compress.ts';
 import { lrAt, resolveLrSchedule } from '../optim/adamw.ts';
 import type { LrScheduleConfig } from '../optim/adamw.ts';
-import { allGatherBytes, assertContributionSize, assertNoNullRound, checkLr, decodeMessages, emptyReport } from '../communicator.ts';
+import { allGatherBytes, assertContributionSize, assertNoNullRound, checkLr, decodeMessages, emptyReport, rejectWeights } from '../communicator.ts';
 import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from '../communicator.ts';
 import { createDctScratch, forwardDctChunk, inverseDctChunk } from './dct.ts';
 
@@ -176,6 +176,7 @@ export function createDemoCommunicator(layout: ParamLayout, config: DemoConfig =
 
   function apply(params: Float32Array, shared: DemoSharedState, messages: readonly PeerMessage[], options?: ApplyOptions): ApplyReport {
     assertContributionSize(layout, params);
+    rejectWeights('demo', options);
     const lr = checkLr(options?.lr ?? lrAt(schedule, shared.steps));
     const { accepted, rejected } = decodeMessages(messages, decode);
     if (accepted.length === 0) return emptyReport(rejected, lr);

@@ -18,6 +18,7 @@ import {
   decodeMessages,
   emptyReport,
   meanInto,
+  rejectWeights,
   ringAllReduceBytes,
 } from '../communicator.ts';
 import type { ApplyOptions, ApplyReport, Communicator, EncodeOptions, PeerMessage, WireBytes } from '../communicator.ts';
@@ -88,6 +89,7 @@ export function createDilocoCommunicator(layout: ParamLayout, config: DilocoConf
     },
     apply(params: Float32Array, shared: DilocoSharedState, messages: readonly PeerMessage[], options?: ApplyOptions): ApplyReport {
       assertContributionSize(layout, params);
+      rejectWeights('diloco', options);
       const lr = checkLr(options?.lr ?? outerLr);
       const { accepted, rejected } = decodeMessages(messages, (bytes) => decodeDense(bytes, layout).values);
       if (accepted.length === 0) return emptyReport(rejected, lr);

@@ -71,6 +71,8 @@ export interface AggregateRoundParameters {
   /** The run's SparseLoCo config; null for other methods (then only 'none' is allowed). */
   readonly sparseloco: SparseLocoConfig | null;
   readonly comm: Communicator;
+  /** Per-peer aggregation weights by uid (core/weighting) for the communicator's apply; absent: unweighted. */
+  readonly weights?: ReadonlyMap<number, number>;
   /** Required for 'gauntlet-oracle', ignored otherwise. */
   readonly oracle: OracleContext | null;
 }
@@ -115,13 +117,13 @@ export function applySelection(
   params: Float32Array,
   shared: unknown,
   messages: readonly PeerMessage[],
-  run: Pick<AggregateRoundParameters, 'comm' | 'layout' | 'sparseloco'>,
+  run: Pick<AggregateRoundParameters, 'comm' | 'layout' | 'sparseloco' | 'weights'>,
 ): SelectionStep {
   if (defence.kind === 'robust') {
     if (run.sparseloco === null) throw new TypeError('applySelection: defence "robust" needs a SparseLoCo run');
     return robustOuterStep(params, defence.aggregator, messages, run.layout, run.sparseloco);
   }
-  const report = run.comm.apply(params, shared, messages);
+  const report = run.comm.apply(params, shared, messages, run.weights === undefined ? undefined : { weights: run.weights });
   return { applied: report.applied, contributors: report.contributors, rejections: report.rejected.map((r) => ({ uid: r.peerUid, reason: r.reason })) };
 }
 

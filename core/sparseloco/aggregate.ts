@@ -16,6 +16,11 @@
  *   starting from the first contribution (`scatter_reduce(include_self=False)`);
  *   'sparse': g = fp32(s / count), 'dense': g = fp32(s / R). Untouched positions are 0.
  * - any non-finite g in a tensor ⇒ the whole tensor's gradient is zeroed and listed as skipped.
+ * - per-peer weights (optional, core/weighting): r_i = fp32(w_i / max_j w_j) in double, then per
+ *   position s = fp32 running sum of fp32(v · r_i) and ρ = fp32 running sum of r_i over the same
+ *   contributions; 'sparse': g = fp32(s / ρ) (0 where ρ = 0: only zero-weight peers touched it),
+ *   'dense': g = fp32(s / Σ_i r_i). Clipping is unchanged (the median of the unweighted norms).
+ *   Equal weights make every r_i exactly 1, so v · 1 = v and ρ = count: today's aggregate bit for bit.
  *
  * The fast path works chunk by chunk: the sums and counts of one chunk live in small L1-resident
  * buffers (chunkLen ≤ 4096), and a per-tensor table maps an index within the chunk to its offset
@@ -82,6 +87,8 @@ export interface AggregateScratch {
   /** Per-chunk running sums and contribution counts, indexed by position within the chunk. */
   readonly sum: Float32Array;
   readonly count: Uint32Array;
+  /** Per-chunk running sums of the contributors' relative weights (weighted aggregation only). */
+  readonly weightSum: Float32Array;
   /** Positions within the chunk touched so far, in first-touch order. */
   readonly touched: Int32Array;
   /** Within-chunk index w → offset of that element from the chunk's first element (r·cols + c). */
@@ -96,6 +103,7 @@ export function createAggregateScratch(layout: ParamLayout): AggregateScratch {
     values: new Float32Array(0),
     sum: new Float32Array(maxChunk),
     count: new Uint32Array(maxChunk),
+    weightSum: new Float32Array(maxChunk),
     touched: new Int32Array(maxChunk),
     offsetOf: new Int32Array(maxChunk),
   };
@@ -107,8 +115,10 @@ const NORM_EPS = Math.fround(1e-8);
  * Aggregates the gathered messages into one pseudo-gradient (SPEC.md §3 steps 1–5). Pure apart
  * from writing `out` (every entry is overwritten) and `scratch` (pass one from
  * {@link createAggregateScratch} to avoid allocating per call in a loop). Messages are validated
- * before anything is written. Throws {@link AggregateError} for a malformed or duplicate message
- * and {@link ConfigError} for a wrongly sized `out` or `scratch`.
+ * before anything is written. `weights` (uid → weight ≥ 0, one per message, not all 0; any scale)
+ * makes the mean weighted; null is today's unweighted mean. Throws {@link AggregateError} for a
+ * malformed or duplicate message and {@link ConfigError} for a wrongly sized `out` or `scratch`
+ * or a missing, negative or non-finite weight.
  */
 export function aggregate(
   layout: ParamLayout,
@@ -116,15 +126,17 @@ export function aggregate(
   messages: readonly PeerUpdate[],
   out: Float32Array = new Float32Array(layout.size),
   scratch: AggregateScratch = createAggregateScratch(layout),
+  weights: ReadonlyMap<number, number> | null = null,
 ): AggregateResult {
   checkConfig(layout, cfg, out, scratch);
   const peers = sortedValidPeers(layout, messages);
+  const relative = weights === null || peers.length === 0 ? null : relativeWeights(peers, weights);
   const skippedTensors: string[] = [];
   if (peers.length === 0) {
     out.fill(0);
   } else {
     for (let ti = 0; ti < layout.tensors.length; ti++) {
-      if (!aggregateTensor(layout.tensors[ti]!, ti, cfg, peers, out, scratch)) {
+      if (!aggregateTensor(layout.tensors[ti]!, ti, cfg, peers, out, scratch, relative)) {
         skippedTensors.push(layout.tensors[ti]!.name);
       }
     }
@@ -165,6 +177,22 @@ function checkConfig(layout: ParamLayout, cfg: SparseLocoConfig, out: Float32Arr
   if (!(out instanceof Float32Array) || out.length !== layout.size) {
     throw new ConfigError('aggregate out.length', out?.length, `must be a Float32Array of layout.size (${layout.size})`);
   }
+}
+
+/**
+ * r_p = fp32(w_p / max w) for the peers in ascending uid: the largest weight maps to exactly 1, so
+ * equal weights give r = 1 for all (the unweighted sums). Throws {@link ConfigError} on a missing,
+ * negative or non-finite weight, or when every weight is 0.
+ */
+function relativeWeights(peers: readonly PeerUpdate[], weights: ReadonlyMap<number, number>): Float32Array {
+  let max = 0;
+  for (const p of peers) {
+    const w = weights.get(p.peerUid);
+    if (w === undefined || !Number.isFinite(w) || w < 0) throw new ConfigError(`aggregate weight of peer ${p.peerUid}`, w, 'must be a finite number ≥ 0 for every message');
+    if (w > max) max = w;
+  }
+  if (!(max > 0)) throw new ConfigError('aggregate weights', max, 'must not all be 0');
+  return Float32Array.from(peers, (p) => weights.get(p.peerUid)! / max);
 }
 
 /** Validates every message and returns them in ascending peer uid (the fixed summation order). */
@@ -234,6 +262,7 @@ function aggregateTensor(
   peers: readonly PeerUpdate[],
   out: Float32Array,
   scratch: AggregateScratch,
+  relative: Float32Array | null,
 ): boolean {
   const R = peers.length;
   const msgs: CompressedTensor[] = peers.map((p) => p.update.tensors[ti]!);
@@ -252,8 +281,10 @@ function aggregateTensor(
   const g = t.chunk;
   const offsetOf = scratch.offsetOf;
   for (let w = 0, r = 0; r < g.c1; r++) for (let c = 0; c < g.c2; c++, w++) offsetOf[w] = r * g.cols + c;
-  const { sum, count, touched } = scratch;
+  const { sum, count, touched, weightSum } = scratch;
   const dense = cfg.aggregation === 'dense';
+  let totalWeight = 0; // dense weighted divisor: fp32 sum of r in ascending uid
+  if (relative !== null) for (let p = 0; p < R; p++) totalWeight = Math.fround(totalWeight + relative[p]!);
   const bandSize = g.c1 * g.cols; // one row of chunks
   let finite = true;
   for (let chunk = 0; chunk < g.numChunks; chunk++) {
@@ -264,11 +295,19 @@ function aggregateTensor(
     if (j === 0) out.fill(0, bandStart, bandStart + bandSize);
     const base = bandStart + j * g.c2;
     let nTouched = 0;
-    for (let p = 0; p < R; p++) {
-      const k = kEffs[p]!;
-      nTouched = scatterChunk(indexArrays[p]!, valueArrays[p]!, chunk * k, chunk * k + k, sum, count, touched, nTouched);
+    if (relative === null) {
+      for (let p = 0; p < R; p++) {
+        const k = kEffs[p]!;
+        nTouched = scatterChunk(indexArrays[p]!, valueArrays[p]!, chunk * k, chunk * k + k, sum, count, touched, nTouched);
+      }
+      if (!writeChunkMeans(out, base, offsetOf, sum, count, touched, nTouched, dense ? R : 0)) finite = false;
+    } else {
+      for (let p = 0; p < R; p++) {
+        const k = kEffs[p]!;
+        nTouched = scatterChunkWeighted(indexArrays[p]!, valueArrays[p]!, relative[p]!, chunk * k, chunk * k + k, sum, count, weightSum, touched, nTouched);
+      }
+      if (!writeChunkWeightedMeans(out, base, offsetOf, sum, count, weightSum, touched, nTouched, dense ? totalWeight : 0)) finite = false;
     }
-    if (!writeChunkMeans(out, base, offsetOf, sum, count, touched, nTouched, dense ? R : 0)) finite = false;
   }
   if (!finite) out.fill(0, t.offset, t.offset + t.size);
   return finite;
@@ -300,6 +339,63 @@ function scatterChunk(
     count[w] = seen + 1;
   }
   return nTouched;
+}
+
+/** {@link scatterChunk} with one peer's relative weight r: adds fp32(v · r) to the sums and r to the weight sums. */
+function scatterChunkWeighted(
+  indices: Uint16Array,
+  values: Float32Array,
+  r: number,
+  from: number,
+  to: number,
+  sum: Float32Array,
+  count: Uint32Array,
+  weightSum: Float32Array,
+  touched: Int32Array,
+  nTouched: number,
+): number {
+  for (let n = from; n < to; n++) {
+    const w = indices[n]!;
+    const seen = count[w]!;
+    const v = Math.fround(values[n]! * r);
+    if (seen === 0) {
+      sum[w] = v;
+      weightSum[w] = r;
+      touched[nTouched++] = w;
+    } else {
+      sum[w] = sum[w]! + v; // fp32 adds: the stores round
+      weightSum[w] = weightSum[w]! + r;
+    }
+    count[w] = seen + 1;
+  }
+  return nTouched;
+}
+
+/**
+ * {@link writeChunkMeans} for weighted sums: sum / weightSum (0 where only zero-weight peers
+ * touched the position), or sum / divisor when divisor > 0 ('dense'). Clears the counts.
+ */
+function writeChunkWeightedMeans(
+  out: Float32Array,
+  base: number,
+  offsetOf: Int32Array,
+  sum: Float32Array,
+  count: Uint32Array,
+  weightSum: Float32Array,
+  touched: Int32Array,
+  nTouched: number,
+  divisor: number,
+): boolean {
+  let finite = true;
+  for (let q = 0; q < nTouched; q++) {
+    const w = touched[q]!;
+    const rho = divisor > 0 ? divisor : weightSum[w]!;
+    const v = rho > 0 ? Math.fround(sum[w]! / rho) : 0;
+    if (v - v !== 0) finite = false; // NaN or ±Inf
+    out[base + offsetOf[w]!] = v;
+    count[w] = 0;
+  }
+  return finite;
 }
 
 /**

@@ -71,7 +71,7 @@ export function createSparseLocoCommunicator(
     for (;;) {
       if (updates.length === 0) return emptyReport(sortRejected(rejected), lr);
       try {
-        const result = aggregate(layout, cfg, updates, shared.gradient, shared.scratch);
+        const result = aggregate(layout, cfg, updates, shared.gradient, shared.scratch, options?.weights ?? null);
         outerStep(layout, params, result, lr);
         return { applied: true, contributors: result.contributors, rejected: sortRejected(rejected), skippedTensors: result.skippedTensors, lr };
       } catch (err) {

@@ -8,6 +8,7 @@ import baselines from './baselines.ts';
 import churn30 from './churn-30pct.ts';
 import churn30Tfjs from './churn-30pct-tfjs.ts';
 import churnSweep from './churn-sweep.ts';
+import dataQuality from './data-quality.ts';
 import densitySweep from './density-sweep.ts';
 import energy from './energy.ts';
 import fidelity from './fidelity.ts';
@@ -17,5 +18,5 @@ import peerScaling from './peer-scaling.ts';
 import scale10k from './scale-10k.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, byzantineCluster, fidelity, churn30Tfjs, gather, peerScaling, covenant72b].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, byzantineCluster, fidelity, churn30Tfjs, gather, peerScaling, covenant72b, dataQuality].map((e) => [e.id, e]),
 );

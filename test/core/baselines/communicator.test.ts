@@ -121,6 +121,23 @@ describe('core/communicator conformance (every method, via core/baselines)', () 
         expect(bitsOf(params)).to.not.deep.equal(bitsOf(before));
       });
 
+      it('takes per-peer weights only for sparseloco: equal weights give the unweighted step bit for bit; the others refuse them', () => {
+        const messages = makeMessages(comm, [5, 2], 'decode');
+        const weights = new Map([[2, 0.5], [5, 0.5]]);
+        if (config.method !== 'sparseloco') {
+          expect(() => comm.apply(randomVector(createRng('p0'), 1), comm.createSharedState(), messages, { weights })).to.throw(ConfigError, /sparseloco only/);
+          return;
+        }
+        const plain = randomVector(createRng('p0'), 1);
+        const weighted = plain.slice();
+        comm.apply(plain, comm.createSharedState(), messages);
+        comm.apply(weighted, comm.createSharedState(), messages, { weights });
+        expect(bitsOf(weighted)).to.deep.equal(bitsOf(plain));
+        const skewed = randomVector(createRng('p0'), 1);
+        comm.apply(skewed, comm.createSharedState(), messages, { weights: new Map([[2, 1], [5, 0.1]]) });
+        expect(bitsOf(skewed)).to.not.deep.equal(bitsOf(plain));
+      });
+
       it('is independent of message order (bit-identical params over several syncs)', () => {
         const a = randomVector(createRng('p0'), 1);
         const b = a.slice();

@@ -524,4 +524,66 @@ describe('core/sparseloco/aggregate', () => {
       expect(bytes(aggregate(layout, cfg, messages).gradient)).to.deep.equal(bytes(expected));
     });
   });
+
+  describe('per-peer weights (weighted sparse mean, issue 17)', () => {
+    it('equal weights (any scale) reproduce the unweighted aggregate bit for bit (random layouts, quantisation, duplicates, poison)', () => {
+      let cases = 0;
+      fc.assert(
+        fc.property(scenarioArb, fc.double({ min: 1e-6, max: 1e6, noNaN: true }), ({ layout, seed, uids, clipNorm, aggregation, duplicates }, w) => {
+          const cfg = cfgOf({ clipNorm, aggregation });
+          const messages = buildMessages(layout, seed, uids, duplicates);
+          const weights = new Map(uids.map((uid) => [uid, w]));
+          expectSameResult(aggregate(layout, cfg, messages, undefined, undefined, weights), aggregate(layout, cfg, messages));
+          if (uids.length > 0) cases++;
+        }),
+        { seed: 17, numRuns: 200 },
+      );
+      expect(cases).to.be.greaterThan(150);
+    });
+
+    it('is the weighted mean per position: Σ r·v / Σ r over the peers that sent it (sparse), / Σ r over all (dense)', () => {
+      const layout = vectorLayout(4);
+      const messages = [rawMessage(layout, 1, [[0, 1], [1, 4]]), rawMessage(layout, 2, [[0, 3], [2, 8]])];
+      const weights = new Map([[1, 0.75], [2, 0.25]]); // relative 1 and 1/3
+      const sparse = aggregate(layout, cfgOf({ clipNorm: false, aggregation: 'sparse' }), messages, undefined, undefined, weights);
+      const r2 = f32(0.25 / 0.75);
+      const expected = [f32(f32(1 + f32(3 * r2)) / f32(1 + r2)), 4, 8, 0];
+      expect(Array.from(sparse.gradient)).to.deep.equal(expected);
+      const dense = aggregate(layout, cfgOf({ clipNorm: false, aggregation: 'dense' }), messages, undefined, undefined, weights);
+      const total = f32(1 + r2);
+      expect(Array.from(dense.gradient)).to.deep.equal([f32(f32(1 + f32(3 * r2)) / total), f32(4 / total), f32(f32(8 * r2) / total), 0]);
+    });
+
+    it('gives a peer of weight 0 no say, and a position only it sent is 0 (not NaN)', () => {
+      const layout = vectorLayout(4);
+      const messages = [rawMessage(layout, 1, [[0, 1]]), rawMessage(layout, 2, [[0, 5], [3, 9]])];
+      const result = aggregate(layout, cfgOf({ clipNorm: false }), messages, undefined, undefined, new Map([[1, 2], [2, 0]]));
+      expect(Array.from(result.gradient)).to.deep.equal([1, 0, 0, 0]);
+      expect(result.skippedTensors).to.deep.equal([]);
+      expect(result.contributors).to.deep.equal([1, 2]);
+    });
+
+    it('does not depend on message order with weights either', () => {
+      fc.assert(
+        fc.property(scenarioArb, fc.integer(), ({ layout, seed, uids, clipNorm, aggregation, duplicates }, shuffleSeed) => {
+          const cfg = cfgOf({ clipNorm, aggregation });
+          const messages = buildMessages(layout, seed, uids, duplicates);
+          const weights = new Map(uids.map((uid, i) => [uid, 1 + (i % 3)]));
+          const shuffled = createRng(shuffleSeed).shuffle([...messages]);
+          expectSameResult(aggregate(layout, cfg, messages, undefined, undefined, weights), aggregate(layout, cfg, shuffled, undefined, undefined, weights));
+        }),
+        { seed: 71, numRuns: 60 },
+      );
+    });
+
+    it('rejects a missing, negative or non-finite weight and all-zero weights, naming the peer', () => {
+      const layout = vectorLayout(4);
+      const cfg = cfgOf({});
+      const messages = [rawMessage(layout, 1, [[0, 1]]), rawMessage(layout, 2, [[1, 2]])];
+      for (const weights of [new Map([[1, 1]]), new Map([[1, 1], [2, -1]]), new Map([[1, 1], [2, NaN]])]) {
+        expect(() => aggregate(layout, cfg, messages, undefined, undefined, weights)).to.throw(ConfigError, /aggregate weight of peer 2/);
+      }
+      expect(() => aggregate(layout, cfg, messages, undefined, undefined, new Map([[1, 0], [2, 0]]))).to.throw(ConfigError, /must not all be 0/);
+    });
+  });
 });
