@@ -94,10 +94,15 @@ const OPTIONAL_FIELDS = new Set<string>([
   'charge', 'charge.layout', 'charge.targetChunk',
   // The opt-in compute model (core/compute-model.ts): step time from FLOPs instead of stepTimeS alone.
   'compute', 'compute.params', 'compute.tokensPerStep', 'compute.device', 'compute.gpusPerPeer', 'compute.mfu', 'compute.devices',
-  // The gather step (sim/round-gather-config.ts): --set gather.peers=20 turns on templar's gather-G.
+  // The gather step (sim/round-gather-config.ts): templar's gather-20 by default; --set gather.peers=all is the all-gather.
   'gather', 'gather.peers', 'gather.reserves', 'gather.refreshEvery', 'gather.downloadTimeoutS',
   // Transport per method (sim/ring.ts) and windows on a block clock (sim/windows.ts): --set transport=ring, --set windows.blocksPerWindow=125.
   'transport', 'windows', 'windows.blocksPerWindow', 'windows.blockTimeS', 'windows.uploadDeadlineS',
+  // Null rounds after (re)start (sim/replicas-config.ts): --set replicas.warmupWindows=0 turns them off.
+  'replicas', 'replicas.warmupWindows',
+  // Honest low-quality peers and aggregation weights (sim/data-quality.ts, sim/weighting.ts).
+  'dataQuality', 'dataQuality.kind', 'dataQuality.fraction', 'dataQuality.rate', 'dataQuality.samples', 'dataQuality.keep', 'dataQuality.scale',
+  'weighting', 'weighting.rule', 'weighting.power', 'weighting.decay', 'weighting.reference', 'weighting.validatorShards',
 ]);
 
 function kindOf(v: unknown): string {
