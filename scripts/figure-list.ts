@@ -47,6 +47,20 @@ export const FIGURES: readonly FigureRecipe[] = [
     approxWallS: 40,
   },
   {
+    name: 'peer-scaling-utilisation',
+    figure: 'docs/figures/peer-scaling-utilisation.png',
+    from: '{work}/plots/utilisation-vs-peers.png',
+    commands: [{ npm: ['experiment', 'peer-scaling', '--out', '{work}'] }],
+    approxWallS: 115,
+  },
+  {
+    name: 'peer-scaling-bytes',
+    figure: 'docs/figures/peer-scaling-bytes.png',
+    from: '{work}/plots/bytes-per-peer-vs-peers.png',
+    commands: [{ npm: ['experiment', 'peer-scaling', '--out', '{work}'] }],
+    approxWallS: 115,
+  },
+  {
     name: 'sim-vs-cluster',
     figure: 'docs/figures/sim-vs-cluster.png',
     from: '{work}/sim-vs-cluster.png',
