@@ -89,6 +89,8 @@ export interface SimRoundRow {
   readonly gatherMissing?: number;
   /** Listed messages given up: a download would have finished after gather.downloadTimeoutS, messages. */
   readonly gatherTimedOut?: number;
+  /** Listed messages downloaded that failed the gather's decode and config checks (a reserve replaced them), messages. */
+  readonly gatherInvalid?: number;
   /** Lagged Gauntlet (sim/validator.ts), validations finished since the previous row: bytes the validator downloaded, real bytes. */
   readonly validatorBytesDown?: number;
   /** Their download + evaluation time on the validator, sim seconds. */

@@ -68,7 +68,7 @@ export function* runRoundCadence(ctx: SimContext, opened: OpenedRound): ProcessG
 function gatherColumns(ctx: SimContext, gather: RoundGather | null, onTime: number): GatherRowColumns | undefined {
   if (gather !== null) return gather.rowFigures();
   if (ctx.cfg.gather === undefined) return undefined;
-  return { gatherListed: onTime, gathered: onTime, gatherFellBack: 0, gatherMissing: 0, gatherTimedOut: 0 };
+  return { gatherListed: onTime, gathered: onTime, gatherFellBack: 0, gatherMissing: 0, gatherTimedOut: 0, gatherInvalid: 0 };
 }
 
 /**

@@ -34,7 +34,7 @@ export type DefenceRowFigures = Pick<RoundFigures, 'rejected' | 'rejectedReasons
   & Partial<Pick<RoundFigures, 'validatorBytesDown' | 'validatorTimeS' | 'validatorEvaluated' | 'validatorEnergyKWh' | 'validatorSkipped' | 'lowQualityPeers' | 'weightMassLowQuality'>>;
 
 /** The gather columns of a round-cadence row (sim/round-gather.ts). */
-export type GatherRowColumns = Required<Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut'>>;
+export type GatherRowColumns = Required<Pick<RoundFigures, 'gatherListed' | 'gathered' | 'gatherFellBack' | 'gatherMissing' | 'gatherTimedOut' | 'gatherInvalid'>>;
 
 /** The flow-model columns of a round-cadence row (sim/flows-columns.ts). */
 export type FlowRowColumns = Required<Pick<RoundFigures, 'peakFlowsPerEnd' | 'meanDownloadMbps'>>;

@@ -31,12 +31,17 @@
  *     reserves, as many as failed primaries, once) the same way, with its own timeout;
  *   - a peer's sync time is the sum of its phases, each the last arrival or, when it gave a
  *     download up, the timeout; its bytes are the messages it received in full.
- * Invalid messages are found by the defence after the download (sim/defence.ts), so a reserve
- * never replaces an invalid primary here (templar's gather checks shapes while downloading).
+ * A downloaded message that does not decode strictly or does not match the run's compression
+ * config is 'invalid' (templar's gather checks shapes while downloading), and a reserve replaces
+ * it like a missing one; what passes these checks is judged later by the defence.
  */
 import { gatherFromList, publishPeerList } from '../core/protocol/index.ts';
 import type { GatherAvailability, GatherResult, PeerList, Submission } from '../core/protocol/index.ts';
 import { assertInvariant } from '../core/errors.ts';
+import type { ParamLayout } from '../core/layout.ts';
+import { CodecError, decodeUpdate } from '../core/sparseloco/codec.ts';
+import { configMismatch } from '../core/sparseloco/config-match.ts';
+import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { SimContext } from './context.ts';
 import { requestSeconds, timeGatherPhase } from './flows-round.ts';
 import type { GatherRowColumns } from './round-close.ts';
@@ -93,6 +98,7 @@ export class RoundGather {
   #inbox: RoundInbox | null = null;
   #result: GatherResult | null = null;
   #timedOut = 0;
+  #invalid = 0;
   #missing = 0;
   #peakFlows = 0;
   #downloads = new Map<number, PeerDownload>();
@@ -121,12 +127,14 @@ export class RoundGather {
     for (const uid of this.list.primaries) available.set(uid, statusOf(uid));
     const phase1 = this.#phase(this.list.primaries.filter((u) => available.get(u) === 'ok'), bytesOf, syncing);
     for (const uid of phase1.timedOut) available.set(uid, 'timed-out');
+    this.#markInvalid(this.list.primaries, available, inbox);
     const failedPrimaries = this.list.primaries.filter((u) => available.get(u) !== 'ok').length;
     const tried = this.list.reserves.slice(0, failedPrimaries);
     for (const uid of tried) available.set(uid, statusOf(uid));
     // Each peer starts its reserves when its own primaries are done.
     const phase2 = tried.length === 0 ? null : this.#phase(tried.filter((u) => available.get(u) === 'ok'), bytesOf, syncing, (uid) => phase1.perPeer.get(uid)!.seconds);
     for (const uid of phase2?.timedOut ?? []) available.set(uid, 'timed-out');
+    this.#markInvalid(tried, available, inbox);
     for (const p of syncing) {
       const a = phase1.perPeer.get(p.peer.uid)!;
       const b = phase2?.perPeer.get(p.peer.uid) ?? { bytes: 0, seconds: 0 };
@@ -136,8 +144,24 @@ export class RoundGather {
     this.#timedOut = phase1.timedOut.length + (phase2?.timedOut.length ?? 0);
     this.#peakFlows = Math.max(phase1.peakFlows, phase2?.peakFlows ?? 0);
     this.#missing = this.#result.failed.filter((f) => f.reason === 'missing' || f.reason === 'late').length;
+    this.#invalid = this.#result.failed.filter((f) => f.reason === 'invalid').length;
     return this.#result.used;
   };
+
+  /**
+   * Downloaded messages (still 'ok') that fail the checks a gathering node makes on what it
+   * received — templar's gather rejects a gradient whose shapes or indices do not fit the model:
+   * strict decoding and the run's compression config (core/sparseloco) — become 'invalid', so a
+   * reserve replaces an invalid primary. Their bytes were downloaded (counted).
+   */
+  #markInvalid(uids: readonly number[], available: Map<number, GatherAvailability>, inbox: RoundInbox): void {
+    const cfg = this.ctx.defence.sparseloco;
+    assertInvariant(cfg !== null, 'gather-G runs on SparseLoCo messages');
+    for (const uid of uids) {
+      if (available.get(uid) !== 'ok') continue;
+      if (!passesGatherChecks(inbox.arrived.get(uid)!, this.ctx.backend.layout, cfg)) available.set(uid, 'invalid');
+    }
+  }
 
   /** Real bytes a syncing peer downloaded (0 for a peer that did not sync). */
   bytesOf(uid: number): number {
@@ -164,7 +188,7 @@ export class RoundGather {
   rowFigures(): GatherRowColumns {
     const r = this.#result;
     assertInvariant(r !== null, 'RoundGather.rowFigures before the round closed');
-    return { gatherListed: this.list.primaries.length, gathered: r.used.length, gatherFellBack: r.fellBack.length, gatherMissing: this.#missing, gatherTimedOut: this.#timedOut };
+    return { gatherListed: this.list.primaries.length, gathered: r.used.length, gatherFellBack: r.fellBack.length, gatherMissing: this.#missing, gatherTimedOut: this.#timedOut, gatherInvalid: this.#invalid };
   }
 
   /**
@@ -206,4 +230,14 @@ export function gatherPhaseOutcome(arrivalS: ReadonlyMap<number, number>, bytesO
     lastS = Math.max(lastS, atS);
   }
   return { bytes, seconds: givenUp.length > 0 ? timeoutS : lastS, givenUp };
+}
+
+/** Whether `bytes` decodes strictly as a SparseLoCo message of `layout` with the run's config `cfg`. */
+function passesGatherChecks(bytes: Uint8Array, layout: ParamLayout, cfg: SparseLocoConfig): boolean {
+  try {
+    return configMismatch(decodeUpdate(bytes, layout), layout, cfg) === null;
+  } catch (error) {
+    if (error instanceof CodecError) return false;
+    throw error;
+  }
 }

@@ -252,7 +252,8 @@ describe('sim/adversaries', () => {
     });
 
     it('with no defence, 30 % NaN payloads are caught by the strict decoder and counted every round', () => {
-      const nan = runSimulation(base({ adversaries: [{ attack: { kind: 'nan' }, fraction: 0.3 }] }));
+      // The all-gather hands every message to the defence (gather-G drops invalid ones first: gather.test.ts).
+      const nan = runSimulation(base({ adversaries: [{ attack: { kind: 'nan' }, fraction: 0.3 }], gather: { peers: 'all' } }));
       for (const r of nan.rows) {
         expect(r).to.include({ rejected: 3, rejectedReasons: 'non-finite=3', attackersSelected: 0, nanOccurred: false });
       }

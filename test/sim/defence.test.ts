@@ -129,7 +129,8 @@ describe('sim/defence', () => {
     it('every malformed payload is rejected with its typed reason and counted, under every defence', () => {
       for (const fault of MALFORMED_FAULTS) {
         for (const defence of [{ kind: 'none' }, { kind: 'robust', aggregator: { kind: 'median' } }, { kind: 'gauntlet-oracle' }] as DefenceConfig[]) {
-          const result = runSimulation(base({ rounds: 2, adversaries: malformed(fault), defence }));
+          // The all-gather hands every message to the defence (gather-G drops invalid ones first: gather.test.ts).
+          const result = runSimulation(base({ rounds: 2, adversaries: malformed(fault), defence, gather: { peers: 'all' } }));
           const reason = defence.kind === 'none' ? CODEC[fault] : `decode:${CODEC[fault]}`;
           for (const row of result.rows) {
             expect(row.rejectedReasons, `${fault} / ${defence.kind}`).to.contain(`${reason}=3`);

@@ -103,6 +103,23 @@ describe('sim/round-gather', () => {
     expect(fellBack, 'a reserve filled in somewhere').to.be.greaterThan(0);
   });
 
+  it('an invalid primary (malformed message) is replaced by a reserve, and never reaches the aggregate', () => {
+    // 10 peers, none absent; 3 malformed attackers (uids drawn by the adversaries); 4 primaries + 4 reserves.
+    const cfg = config({ rounds: 6, churn: { availability: { kind: 'always' } }, replicas: { warmupWindows: 0 }, gather: { peers: 4, reserves: 4 }, adversaries: [{ attack: { kind: 'malformed', fault: 'duplicate-index' }, fraction: 0.3 }] });
+    const rows = runSimulation(cfg).rows;
+    let invalid = 0;
+    for (const r of rows) {
+      invalid += r.gatherInvalid!;
+      expect(r.attackersSelected, `round ${r.round}`).to.equal(0); // invalid ones are gathered by nobody
+      expect(r.gathered! + r.gatherMissing! + r.gatherTimedOut!).to.be.at.most(4 + r.gatherFellBack!);
+      if (r.gatherInvalid! > 0) expect(r.gatherFellBack!, `round ${r.round}`).to.be.greaterThan(0);
+      expect(r.rejectedReasons).to.not.contain('duplicate-index'); // the defence never sees them
+    }
+    expect(invalid, 'some listed attacker sent a malformed message').to.be.greaterThan(0);
+    // Without attackers nothing is invalid.
+    expect(runSimulation({ ...cfg, adversaries: [] }).rows.every((r) => r.gatherInvalid === 0)).to.equal(true);
+  });
+
   it('a download past the timeout is given up and its message left out of the aggregate', () => {
     const bytes = messageBytes();
     // 100 Mbit/s down, 55 ms latency. Each peer fetches its 2 listed messages (not its own) at once,
