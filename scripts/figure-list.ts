@@ -61,6 +61,13 @@ export const FIGURES: readonly FigureRecipe[] = [
     approxWallS: 115,
   },
   {
+    name: 'data-quality',
+    figure: 'docs/figures/data-quality-loss-vs-fraction.png',
+    from: '{work}/plots/final-loss-vs-fraction.png',
+    commands: [{ npm: ['experiment', 'data-quality', '--jobs', '2', '--out', '{work}'] }],
+    approxWallS: 600,
+  },
+  {
     name: 'sim-vs-cluster',
     figure: 'docs/figures/sim-vs-cluster.png',
     from: '{work}/sim-vs-cluster.png',
