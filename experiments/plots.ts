@@ -184,6 +184,8 @@ export interface RoundMeanAxis {
   readonly y: (row: MetricRow) => number | null;
   readonly yTitle: string;
   readonly logY?: boolean;
+  /** A published value to mark as a horizontal rule (e.g. the paper's figure), with its label. */
+  readonly reference?: { readonly y: number; readonly label: string };
 }
 
 /**
@@ -221,6 +223,10 @@ export function roundMeanVs(rows: readonly MetricRow[], label: string, xTitle: s
       layer: [
         { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: axis.yTitle, scale: yScale }, y2: { field: 'hi' } } },
         { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { y: { field: 'y', type: 'quantitative', title: axis.yTitle, scale: yScale } } },
+        ...(axis.reference === undefined ? [] : [
+          { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'rule', strokeDash: [6, 4], color: 'black' }, encoding: { y: { field: 'ref', type: 'quantitative' } } },
+          { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -6, x: 0 }, encoding: { y: { field: 'ref', type: 'quantitative' }, text: { field: 'label' } } },
+        ]),
       ],
       config: CONFIG,
     } as TopLevelSpec,
