@@ -68,6 +68,13 @@ export const FIGURES: readonly FigureRecipe[] = [
     approxWallS: 600,
   },
   {
+    name: 'covenant-72b',
+    figure: 'docs/figures/covenant-72b-utilisation-vs-download.png',
+    from: '{work}/plots/utilisation-vs-download.png',
+    commands: [{ npm: ['experiment', 'covenant-72b', '--jobs', '2', '--out', '{work}'] }],
+    approxWallS: 230,
+  },
+  {
     name: 'sim-vs-cluster',
     figure: 'docs/figures/sim-vs-cluster.png',
     from: '{work}/sim-vs-cluster.png',
