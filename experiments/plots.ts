@@ -206,6 +206,8 @@ export function roundMeanVs(rows: readonly MetricRow[], label: string, xTitle: s
   const values = [...perRun.values()].map((v) => ({ x: v.x, group: v.group, y: v.sum / v.n }));
   const title = `${axis.yTitle} vs ${xTitle}`;
   const yScale = axis.logY ? { type: 'log' as const } : { zero: true };
+  const x = { field: 'x', type: 'quantitative' as const, title: xTitle, scale: { type: 'log' as const } };
+  const groupColour = { field: 'group', type: 'nominal' as const, title: color, sort: null };
   return {
     name: axis.name,
     title,
@@ -216,13 +218,10 @@ export function roundMeanVs(rows: readonly MetricRow[], label: string, xTitle: s
       height: 300,
       data: { values },
       transform: [{ aggregate: [{ op: 'mean', field: 'y', as: 'y' }, { op: 'min', field: 'y', as: 'lo' }, { op: 'max', field: 'y', as: 'hi' }], groupby: ['x', 'group'] }],
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: xTitle, scale: { type: 'log' } },
-        color: { field: 'group', type: 'nominal', title: color, sort: null },
-      },
+      // x and colour per data layer, so the reference layers (own data, no x) inherit neither.
       layer: [
-        { mark: { type: 'area', opacity: 0.2 }, encoding: { y: { field: 'lo', type: 'quantitative', title: axis.yTitle, scale: yScale }, y2: { field: 'hi' } } },
-        { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { y: { field: 'y', type: 'quantitative', title: axis.yTitle, scale: yScale } } },
+        { mark: { type: 'area', opacity: 0.2 }, encoding: { x, color: groupColour, y: { field: 'lo', type: 'quantitative', title: axis.yTitle, scale: yScale }, y2: { field: 'hi' } } },
+        { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { x, color: groupColour, y: { field: 'y', type: 'quantitative', title: axis.yTitle, scale: yScale } } },
         ...(axis.reference === undefined ? [] : [
           { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'rule', strokeDash: [6, 4], color: 'black' }, encoding: { y: { field: 'ref', type: 'quantitative' } } },
           { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -6, x: 0 }, encoding: { y: { field: 'ref', type: 'quantitative' }, text: { field: 'label' } } },
