@@ -236,7 +236,6 @@ function solveComponent(flows: readonly FlowSpec[], ids: readonly number[], caps
     movingFromS[ids[0]!] = f.startS + f.latencyS;
     return;
   }
-  if (sharedLinkClosedForm(flows, ids, caps, out)) return;
   const successors = new Map<number, number[]>();
   const requestS = new Float64Array(flows.length);
   const pending = new MinHeap();
@@ -324,7 +323,7 @@ function solveComponent(flows: readonly FlowSpec[], ids: readonly number[], caps
  */
 /**
  * Processor sharing on one resource of `capacityBytesPerS` for flows that all start moving at the
- * same instant (max-min fairness when no flow has a lower cap of its own): with sizes sorted
+ * same instant (TransferNetwork.uncontendedDownloadsS: a peer's gather downloads on its downlink) (max-min fairness when no flow has a lower cap of its own): with sizes sorted
  * b₁ ≤ … ≤ bₙ, the k-th finishes (bₖ − bₖ₋₁)·(n − k + 1)/C after the (k − 1)-th. Returns each
  * flow's finish, sim seconds after that instant, in the input order.
  */
@@ -340,36 +339,6 @@ export function sharedLinkFinishOffsetsS(bytes: ArrayLike<number>, capacityBytes
     out[i] = atS;
   });
   return out;
-}
-
-/**
- * The common component in closed form ({@link sharedLinkFinishOffsetsS}): flows that cross one
- * finite resource only (a peer's downlink shared by its gather downloads), all moving from the
- * same instant, no chains, no cap below the resource's capacity. Returns false (nothing written)
- * when the component is not of that shape.
- */
-function sharedLinkClosedForm(flows: readonly FlowSpec[], ids: readonly number[], caps: readonly number[], out: ComponentTimes): boolean {
-  let shared = -1;
-  const t0 = flows[ids[0]!]!.startS + flows[ids[0]!]!.latencyS;
-  for (const i of ids) {
-    const f = flows[i]!;
-    if (f.after !== undefined || f.startS + f.latencyS !== t0) return false;
-    for (const r of f.resources) {
-      if (caps[r] === Infinity) continue;
-      if (shared === -1) shared = r;
-      else if (r !== shared) return false;
-    }
-    if (shared === -1) return false;
-  }
-  const capacity = caps[shared]!;
-  for (const i of ids) if ((flows[i]!.capBytesPerS ?? Infinity) < capacity) return false;
-  const offsets = sharedLinkFinishOffsetsS(ids.map((i) => flows[i]!.bytes), capacity);
-  ids.forEach((i, k) => {
-    out.finishS[i] = t0 + offsets[k]!;
-    out.durationS[i] = out.finishS[i]! - flows[i]!.startS;
-    out.movingFromS[i] = t0;
-  });
-  return true;
 }
 
 class MovingFlows {
