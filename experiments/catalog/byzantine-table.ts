@@ -20,7 +20,10 @@ interface Run {
 /** Seeds per cell (the most any (attack, fraction, defence) has). */
 function seedCount(runs: readonly Run[]): number {
   const counts = new Map<string, number>();
-  for (const r of runs) counts.set(`${r.attack}\u0000${r.fraction}\u0000${r.defence}`, (counts.get(`${r.attack}\u0000${r.fraction}\u0000${r.defence}`) ?? 0) + 1);
+  for (const r of runs) {
+    const cell = `${r.attack}\u0000${r.fraction}\u0000${r.defence}`;
+    counts.set(cell, (counts.get(cell) ?? 0) + 1);
+  }
   return Math.max(0, ...counts.values());
 }
 
@@ -71,6 +74,7 @@ function meanWithSpread(xs: readonly number[]): string {
  */
 export function byzantineTable(rows: readonly MetricRow[], reference = 'none'): string {
   const runs = runsOf(rows);
+  const seeds = seedCount(runs);
   const defences = [...new Set(runs.map((r) => r.defence))];
   const cleanOf = (defence: string): number => {
     const clean = runs.filter((r) => r.fraction === 0 && r.defence === defence);
@@ -97,7 +101,7 @@ export function byzantineTable(rows: readonly MetricRow[], reference = 'none'): 
     reference === 'own'
       ? `Final held-out loss ÷ the same defence's clean loss (0 % attackers); NaN = params went non-finite.`
       : `Final held-out loss ÷ clean loss (${cleanLoss.toFixed(4)}: 0 % attackers, defence ${reference}); NaN = params went non-finite.`,
-    ...(seedCount(runs) > 1 ? ['', `Each cell: mean ± sample sd over ${seedCount(runs)} seeds (each seed's loss ÷ the clean mean).`] : []),
+    ...(seeds > 1 ? ['', `Each cell: mean ± sample sd over ${seeds} seeds (each seed's loss ÷ the clean mean).`] : []),
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
