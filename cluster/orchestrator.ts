@@ -250,7 +250,9 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const startPeer = (walletIndex: number): ChildHandle => {
       const name = `peer-w${walletIndex}`;
       const where = placement(name, `peer-${walletIndex}`);
-      return watch(forkChild({ name, role: 'peer', args: nodeArgs, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }));
+      // Each local peer's own disk: its state survives its process (cluster/local-state.ts).
+      const args = [...nodeArgs, '--state-dir', join(workDir, 'peer-state', `w${walletIndex}`)];
+      return watch(forkChild({ name, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }));
     };
     const startValidator = (): ChildHandle => {
       const where = placement('validator', 'validator');
