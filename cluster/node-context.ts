@@ -30,20 +30,22 @@ export interface NodeArgs {
   readonly s3Endpoint: string | undefined;
   /** 0x-prefixed private key (or env CLUSTER_KEY). */
   readonly key: string;
+  /** A peer's own folder for its local state (cluster/local-state.ts); absent: kept in memory only. */
+  readonly stateDir?: string;
 }
 
-/** Parses `--rpc URL --store URL [--s3-endpoint URL] [--key 0x…]` (strict: unknown flags are errors). */
+/** Parses `--rpc URL --store URL [--s3-endpoint URL] [--key 0x…] [--state-dir DIR]` (strict: unknown flags are errors). */
 export function parseNodeArgs(argv: readonly string[]): NodeArgs {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
-    options: { rpc: { type: 'string' }, store: { type: 'string' }, 's3-endpoint': { type: 'string' }, key: { type: 'string' } },
+    options: { rpc: { type: 'string' }, store: { type: 'string' }, 's3-endpoint': { type: 'string' }, key: { type: 'string' }, 'state-dir': { type: 'string' } },
   });
   const key = values.key ?? process.env.CLUSTER_KEY; // env keeps the key out of `ps`
   if (values.rpc === undefined) throw new ConfigError('--rpc', undefined, 'is required (the EVM node URL)');
   if (values.store === undefined) throw new ConfigError('--store', undefined, 'is required (a folder, file:///path or s3://bucket)');
   if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError('--key', key === undefined ? undefined : '(hidden)', 'must be a 0x-prefixed 32-byte private key (or set CLUSTER_KEY)');
-  return { rpc: values.rpc, store: values.store, s3Endpoint: values['s3-endpoint'], key };
+  return { rpc: values.rpc, store: values.store, s3Endpoint: values['s3-endpoint'], key, ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }) };
 }
 
 /** The joined run, as one process sees it. */
@@ -53,6 +55,8 @@ export interface NodeContext {
   readonly account: Address;
   readonly cfg: SimConfig;
   readonly coordinator: Address;
+  /** The peer's local-state folder (`--state-dir`), if any. */
+  readonly stateDir?: string;
 }
 
 /** Opens the store and the chain, and reads the config and deployment (waiting for them to appear). */
@@ -67,7 +71,7 @@ export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const deployment = await waitForJson<{ address: Address }>(store, DEPLOYMENT_KEY);
   const wallet = new Wallet(args.key);
   const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: { retries: 6, backoffMs: 50 } });
-  return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address };
+  return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address, ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }) };
 }
 
 /** Reads the run plan, waiting until the orchestrator has written it. */

@@ -219,7 +219,9 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       return child;
     };
     const startPeer = (walletIndex: number): ChildHandle => {
-      const child = watch(forkChild({ name: `peer-w${walletIndex}`, role: 'peer', args: nodeArgs, key: peerWallets[walletIndex]!.privateKey, env: faultEnv(options.faults?.peer), onMessage: onPeerMessage, log }));
+      // Each local peer's own disk: its state survives its process (cluster/local-state.ts).
+      const args = [...nodeArgs, '--state-dir', join(workDir, 'peer-state', `w${walletIndex}`)];
+      const child = watch(forkChild({ name: `peer-w${walletIndex}`, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, env: faultEnv(options.faults?.peer), onMessage: onPeerMessage, log }));
       return child;
     };
     const startValidator = (): ChildHandle =>
