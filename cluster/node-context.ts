@@ -23,6 +23,12 @@ import { faultsFromEnv, flakyStore, flakyTransport } from './faults.ts';
 import type { ClusterPlan } from './plan.ts';
 import { CONFIG_KEY, DEPLOYMENT_KEY, PLAN_KEY, getJsonOrNull } from './store-keys.ts';
 
+/**
+ * Chain-client retries of every cluster process: 9 retries from 50 ms, doubling, ride out ≈ 25 s
+ * without the node (a restart of the chain node process, cluster/chain-node.ts).
+ */
+export const CHAIN_RETRY = Object.freeze({ retries: 9, backoffMs: 50 });
+
 /** A process's command line. */
 export interface NodeArgs {
   readonly rpc: string;
@@ -70,7 +76,7 @@ export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const cfgInput = await waitForJson<SimConfigInput>(store, CONFIG_KEY);
   const deployment = await waitForJson<{ address: Address }>(store, DEPLOYMENT_KEY);
   const wallet = new Wallet(args.key);
-  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: { retries: 6, backoffMs: 50 } });
+  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: CHAIN_RETRY });
   return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address, ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }) };
 }
 
