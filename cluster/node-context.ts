@@ -22,6 +22,10 @@ import { ClusterError } from './errors.ts';
 import { faultsFromEnv, flakyStore, flakyTransport } from './faults.ts';
 import type { ClusterPlan } from './plan.ts';
 import { CONFIG_KEY, DEPLOYMENT_KEY, PLAN_KEY, getJsonOrNull } from './store-keys.ts';
+import { timedStoreFromEnv } from './transfer-log.ts';
+
+/** The environment variable carrying a forked process's name (its transfer-log records say who). */
+export const NODE_NAME_ENV = 'CLUSTER_NODE_NAME';
 
 /**
  * Chain-client retries of every cluster process: 9 retries from 50 ms, doubling, ride out ≈ 25 s
@@ -69,6 +73,7 @@ export interface NodeContext {
 export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const faults = faultsFromEnv();
   let store: ObjectStore = parseStoreUrl(args.store, args.s3Endpoint === undefined ? {} : { s3Endpoint: args.s3Endpoint });
+  store = timedStoreFromEnv(store, process.env[NODE_NAME_ENV] ?? 'node');
   if (faults.storeTimeoutEvery) store = flakyStore(store, faults.storeTimeoutEvery);
   store = withRetry(store, { attempts: 6, backoffMs: 50, maxBackoffMs: 2_000 });
   let transport: ChainTransport = httpTransport(args.rpc);
@@ -102,7 +107,7 @@ export function notifyParent(message: ChildMessage): void {
 
 /** Messages a child sends its orchestrator. */
 export type ChildMessage =
-  | { readonly kind: 'ready'; readonly role: 'peer' | 'validator'; readonly uid: number | null }
+  | { readonly kind: 'ready'; readonly role: 'peer' | 'validator' | 'store'; readonly uid: number | null }
   | { readonly kind: 'phase'; readonly role: 'peer' | 'validator'; readonly uid: number | null; readonly round: number; readonly phase: 'trained' | 'committed' | 'synced' | 'fetched' | 'finalised' }
   | { readonly kind: 'done'; readonly role: 'peer' | 'validator' };
 
