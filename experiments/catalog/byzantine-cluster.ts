@@ -20,11 +20,12 @@ const ATTACKS: ReadonlyArray<readonly [string, AttackConfig]> = [
   ['copycat', { kind: 'copycat' }],
 ];
 // The lagged Gauntlet lags one window on both backends (validatorBusyWindows: the simulator's timed
-// lag is not reproducible on a real clock) and slashes index overlap from the first step (templar
-// waits 20 global steps, more than this grid runs), so copycats meet the rule that catches them.
+// lag is not reproducible on a real clock). Index-overlap slashing keeps templar's 20-step warm-up
+// (more than this grid runs): from step 0 the null rounds' and the first rounds' honest messages
+// overlap ≥ 0.4 and the clean run is slashed 10 times (final loss 2.2207 vs 1.8966 undefended).
 const DEFENCES: ReadonlyArray<readonly [string, DefenceConfig]> = [
   ['none', { kind: 'none' }],
-  ['gauntlet lagged', { kind: 'gauntlet', gauntlet: { validatorBusyWindows: 1, overlapWarmupSteps: 0 } }],
+  ['gauntlet lagged', { kind: 'gauntlet', gauntlet: { validatorBusyWindows: 1 } }],
   ['gauntlet-oracle', { kind: 'gauntlet-oracle', gauntlet: { gatherPeerCount: 4 } }],
 ];
 

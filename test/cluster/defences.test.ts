@@ -55,10 +55,10 @@ describe('cluster: the simulator\'s defences in the validator process', function
     await node.close();
   });
 
-  async function bothBackends(defence: DefenceConfig, extra: Partial<SimConfigInput> = {}) {
+  async function bothBackends(defence: DefenceConfig, extra: Partial<SimConfigInput> = {}, faults: { restartValidatorAtRound?: number } = {}) {
     const cfg = { ...config(defence), ...extra };
     const sim = runSimulation(cfg);
-    const cluster = await runCluster(cfg, { ...FAST, rpcUrl: node.url });
+    const cluster = await runCluster(cfg, { ...FAST, rpcUrl: node.url, faults });
     expect(cluster.rows.map((r) => r.contributors), 'contributors per round').to.deep.equal(sim.rows.map((r) => r.contributors));
     expect(cluster.rows.map((r) => r.heldoutLoss), 'held-out loss per round').to.deep.equal(sim.rows.map((r) => r.heldoutLoss));
     expect(cluster.rows.every((r) => r.paramsAgree)).to.equal(true);
@@ -67,6 +67,7 @@ describe('cluster: the simulator\'s defences in the validator process', function
     expect(cluster.chain.rewardsByUid).to.deep.equal(sim.chain!.rewardsByUid);
     expect(cluster.chain.totalRewards).to.equal(sim.chain!.totalRewards);
     expect(BigInt(cluster.chain.totalRewards)).to.be.greaterThan(0n);
+    expect([cluster.chain.slashes, cluster.chain.totalSlashed], 'slashes on chain').to.deep.equal([sim.chain!.slashes, sim.chain!.totalSlashed]);
     return { sim, cluster };
   }
 
@@ -97,6 +98,14 @@ describe('cluster: the simulator\'s defences in the validator process', function
     expect([0, 1, 2, 3].map((r) => validatorReport(cluster, r).evaluated)).to.deep.equal([2, 2, 2, 2]);
     const list = JSON.parse(readFileSync(join(cluster.storeUrl, 'cluster/peer-list-0.json'), 'utf8')) as { primaries: number[] };
     expect(list.primaries).to.deep.equal([0, 1, 2, 3]);
+  });
+
+  it('lagged gauntlet: a validator killed mid-round resumes its memory from the store — no slash repeated, rewards and params as in the simulator', async () => {
+    // One failed evaluation is enough for a slash, so the sign-flipper is slashed every judged window.
+    const defence: DefenceConfig = { kind: 'gauntlet', gauntlet: { validatorBusyWindows: 1, uidsPerWindow: 4, slashAfterFailures: 1, slashWindow: 1 } };
+    const { sim, cluster } = await bothBackends(defence, { rounds: 4, adversaries: [{ attack: { kind: 'sign-flip' }, fraction: 0.25 }] }, { restartValidatorAtRound: 2 });
+    expect(sim.chain!.slashes).to.be.greaterThan(0);
+    expect([0, 1, 2, 3].flatMap((r) => validatorReport(cluster, r).slashed).length).to.equal(sim.chain!.slashes);
   });
 
   it('lagged gauntlet (busy 2 windows): every other window is skipped, in both backends', async () => {
