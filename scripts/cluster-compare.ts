@@ -4,7 +4,8 @@
  * loopback cluster, and writes the comparison — `agreement.json` (identical bytes per round?
  * final held-out loss within tolerance?), both runs' rows, and `sim-vs-cluster.svg|.png|.vl.json`.
  *
- * With `--arms all` (the default for `byzantine-cluster`) every arm runs on both backends and
+ * With `--arms all` (the default for `byzantine-cluster`) every arm runs on both backends
+ * (`--only TEXT`: the arms whose name contains TEXT) and
  * `agreement.json` holds, per arm, bytesEqual, selectedEqual (same peers paid on chain every
  * round), rewardsEqual (same on-chain rewards per uid), paramsHashEqual, both final held-out
  * losses and every difference round by round; `agreement.md` is the same as a table.
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     strict: true,
     allowPositionals: true,
-    options: { set: { type: 'string', multiple: true, default: [] }, out: { type: 'string' }, tolerance: { type: 'string' }, 'block-ms': { type: 'string', default: '250' }, arms: { type: 'string' } },
+    options: { set: { type: 'string', multiple: true, default: [] }, out: { type: 'string' }, tolerance: { type: 'string' }, 'block-ms': { type: 'string', default: '250' }, arms: { type: 'string' }, only: { type: 'string' } },
   });
   const id = positionals[0] ?? 'fidelity';
   const exp = EXPERIMENTS.get(id);
@@ -42,7 +43,10 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   if (arms === 'all') {
     const results: ArmAgreement[] = [];
+    const only = values.only;
+    if (only !== undefined && !exp.arms.some((a) => a.name.includes(only))) throw new ConfigError('--only', only, `must be part of an arm name of ${id} (${exp.arms.map((a) => a.name).join('; ')})`);
     for (const [i, arm] of exp.arms.entries()) {
+      if (only !== undefined && !arm.name.includes(only)) continue;
       const config = armConfig(exp, arm, exp.seeds[0]!, parseSetFlags(values.set));
       const armDir = join(outDir, `arm-${i}`);
       mkdirSync(armDir, { recursive: true });
