@@ -14,7 +14,6 @@ import type { TrainingBackend } from '../backends/backend.ts';
 import { checkRunFitsBackend, prepareBackend } from '../backends/index.ts';
 import type { EngineName } from '../backends/index.ts';
 import type { SimConfig } from '../sim/config.ts';
-import { assertClusterAttacks } from './attacks.ts';
 
 /** A node's model state. `params` and `shared` are MUTATED by each applied round. */
 export interface Replica {
@@ -58,14 +57,13 @@ export function initialParams(cfg: SimConfig, backend: TrainingBackend): Float32
 
 /**
  * Throws unless the cluster can run `cfg`: SparseLoCo (cadence 'round', stateless outer step),
- * attacks the peer processes run (cluster/attacks.ts), a defence the validator process runs (every one but the lagged 'gauntlet'), no
+ * a defence the validator process runs (every one but the lagged 'gauntlet'), no
  * scripted joins.
  */
 export function assertClusterMethod(cfg: SimConfig): void {
   if (cfg.optim.method !== 'sparseloco') {
     throw new ConfigError('optim.method', cfg.optim.method, 'must be "sparseloco" on the cluster (checkpoints hold params only; other methods carry outer-optimiser state)');
   }
-  assertClusterAttacks(cfg);
   if (cfg.defence.kind === 'gauntlet') {
     throw new ConfigError('defence.kind', cfg.defence.kind, 'is not run on the cluster yet: its lagged validator is a timed node of the simulator; use "gauntlet-oracle" (same-round Gauntlet with real forward passes), "robust" or "none"');
   }

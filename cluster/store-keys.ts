@@ -25,6 +25,23 @@ export function validatorReportKey(round: number): string {
   return `cluster/validator-report-${round}.json`;
 }
 
+/**
+ * The base step a peer claims for its round's commitment, when it is not the current global step
+ * (JSON `{ baseStep }`; absent: the peer trained from the synced global params, as every honest
+ * cluster peer does). The chain's commitment holds only the hash, so the claim rides beside it.
+ */
+export function baseStepClaimKey(round: number, uid: number): string {
+  return `cluster/base-step-${round}-${uid}.json`;
+}
+
+/**
+ * An attacking operator's own objects (cluster/operator.ts): what one operator's identities
+ * share within a round, or what one attacker keeps across rounds. `name` says which.
+ */
+export function operatorKey(name: string): string {
+  return `cluster/attack-${name}`;
+}
+
 /** Writes `value` as JSON (bigints as decimal strings). */
 export async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);

@@ -46,7 +46,7 @@ import type { ClusterPlan } from './plan.ts';
 import type { ValidatorRoundReport } from './reports.ts';
 import { createReplica } from './replica.ts';
 import type { Replica } from './replica.ts';
-import { putJson, validatorReportKey } from './store-keys.ts';
+import { baseStepClaimKey, getJsonOrNull, putJson, validatorReportKey } from './store-keys.ts';
 import { catchUp, writeCheckpoint } from './sync.ts';
 
 const since = (t0: number): number => (performance.now() - t0) / 1000;
@@ -56,6 +56,14 @@ interface ValidatorMemory {
   gauntletState: GauntletState;
   /** The simulator's 'defence' stream (sim/context.ts), forked per round as it forks it. */
   readonly rng: Rng;
+}
+
+/** A round's commitment as the validator reads it: chain hash, store object, claimed base step (null: the current global step). */
+interface Committed {
+  readonly uid: number;
+  readonly hash: string;
+  readonly bytes: Uint8Array | null;
+  readonly baseStep: number | null;
 }
 
 /** Runs the validator until the plan's last round is finalised. */
@@ -83,11 +91,12 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
 
   let t0 = performance.now();
   const peerCount = Number(await ctx.chain.peerCount());
-  const committed: { uid: number; hash: string; bytes: Uint8Array | null }[] = [];
+  const committed: Committed[] = [];
   for (let uid = 0; uid < peerCount; uid++) {
     const c = await ctx.chain.commitment({ round: chainRound, uid });
     if (/^0x0*$/.test(c.updateHash)) continue;
-    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)) });
+    const claim = await getJsonOrNull<{ baseStep: number }>(ctx.store, baseStepClaimKey(round, uid));
+    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)), baseStep: claim?.baseStep ?? null });
   }
   const fetchS = since(t0);
   notifyParent({ kind: 'phase', role: 'validator', uid: null, round, phase: 'fetched' });
@@ -157,7 +166,7 @@ function defend(
   memory: ValidatorMemory,
   round: number,
   globalStep: number,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
 ): AggregateRoundResult {
   const layout = replica.backend.layout;
   const gauntlet = ctx.cfg.defence.kind === 'gauntlet-oracle' ? gauntletConfigOf(ctx.cfg.defence) : null;
@@ -165,7 +174,7 @@ function defend(
   const failures: RoundFailure[] = [];
   const commitments = new Map<number, Commitment>();
   for (const c of committed) {
-    const commitment = { hash: c.hash, baseStep: globalStep };
+    const commitment = { hash: c.hash, baseStep: c.baseStep ?? globalStep };
     commitments.set(c.uid, commitment);
     if (gauntlet !== null) {
       if (c.bytes !== null) accepted.push({ peerUid: c.uid, bytes: c.bytes });
