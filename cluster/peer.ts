@@ -9,11 +9,13 @@
  * the simulator; sybil and colluding identities share their operator's objects in the store).
  *
  * A (re)started peer first catches up from the newest checkpoint plus the finalised rounds after
- * it. Its error-feedback buffer and AdamW state live only as long as the process: a restarted
- * peer starts both fresh (the simulator keeps them across absences, so runs with churn agree with
- * the simulator in distribution, not in bits).
+ * it. With `--state-dir` it saves its error-feedback buffer, AdamW moments and step count after
+ * each round's encode (cluster/local-state.ts) and, under `churn.restart: 'resume'` (the
+ * default), a restarted peer reads them back, so it continues bit-identically — as the simulator
+ * models a returning peer (sim/peer-state.ts); under 'fresh' (or without a folder) it starts both
+ * anew.
  *
- *   npx tsx cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
+ *   npx tsx cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x… [--state-dir DIR]
  */
 import { performance } from 'node:perf_hooks';
 import { ChainRevertError } from '../chain/errors.ts';
@@ -34,6 +36,8 @@ import { peerReportKey, putJson } from './store-keys.ts';
 import { applyFinalisedRound, catchUp } from './sync.ts';
 import { attackRoster, prepareUpload } from './attacks.ts';
 import type { RosterEntry } from './attacks.ts';
+import { restartSemanticsOf } from '../sim/peer-state.ts';
+import { LocalPeerState } from './local-state.ts';
 
 /** This peer's uid: the live identity of its account, registering (with the minimum stake) if it has none. */
 export async function ensureRegistered(chain: ChainClient): Promise<number> {
@@ -74,12 +78,16 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   let catchUpS = since(t0);
   let catchUpBytes = caught.bytes;
   let globalStep = caught.globalStep; // outer steps finalised so far: the base step of the next training
+  const firstRound = (caught.lastRound ?? -1) + 1;
+  const local = ctx.stateDir === undefined ? null : new LocalPeerState(ctx.stateDir, ctx.cfg.optim.method);
+  // 'resume': the state saved after the last round this peer encoded before `firstRound`.
+  if (local !== null && restartSemanticsOf(ctx.cfg.churn) === 'resume') local.restore(firstRound - 1, trainer, commState);
 
-  for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
+  for (let round = firstRound; round < plan.rounds; round++) {
     const window = windowOf(plan, round);
     await waitForBlock(ctx.chain, window.firstBlock);
     const inRoster = plan.rosters[round]!.includes(uid);
-    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, globalStep) : null;
+    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, local, globalStep) : null;
 
     t0 = performance.now();
     const finalised = await waitForFinalised(ctx.chain, chainRoundOf(plan, round), window.lastBlock + 1n);
@@ -149,6 +157,7 @@ async function trainAndSubmit(
   commState: unknown,
   deltaOut: Float32Array,
   attacks: ReadonlyMap<number, RosterEntry>,
+  local: LocalPeerState | null,
   globalStep: number,
 ): Promise<Submitted> {
   const window = windowOf(plan, round);
@@ -159,8 +168,11 @@ async function trainAndSubmit(
 
   const nullRound = isNullRound(round, sessionStartOf(plan, uid, round), ctx.cfg.replicas?.warmupWindows ?? 0);
   const prepared = await prepareUpload({ store: ctx.store, chain: ctx.chain, plan, replica, round, uid, shards, nullRound, trainer, commState, deltaOut, roster: attacks, globalStep });
+  // The round's state is on disk before anything leaves: a kill from here on restarts from it.
+  local?.save(round, trainer, commState);
   notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
-  // The crash point: after the round's work (an attacker's operator objects included), before upload.
+  // The crash point: after the round's work (encode, save, an attacker's operator objects), before
+  // upload (the simulator's crashed peer did all of it too).
   if (plan.crashes[round]!.includes(uid)) await crashHere();
   if ('missed' in prepared) return { ...none, trainS: prepared.trainS, missed: prepared.missed };
   const { bytes, trainS, compressS } = prepared;

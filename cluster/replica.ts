@@ -57,15 +57,12 @@ export function initialParams(cfg: SimConfig, backend: TrainingBackend): Float32
 
 /**
  * Throws unless the cluster can run `cfg`: SparseLoCo (cadence 'round', stateless outer step),
- * a defence the validator process runs (every one but the lagged 'gauntlet'), no
+ * every defence (the validator process runs them all), no
  * scripted joins.
  */
 export function assertClusterMethod(cfg: SimConfig): void {
   if (cfg.optim.method !== 'sparseloco') {
     throw new ConfigError('optim.method', cfg.optim.method, 'must be "sparseloco" on the cluster (checkpoints hold params only; other methods carry outer-optimiser state)');
-  }
-  if (cfg.defence.kind === 'gauntlet') {
-    throw new ConfigError('defence.kind', cfg.defence.kind, 'is not run on the cluster yet: its lagged validator is a timed node of the simulator; use "gauntlet-oracle" (same-round Gauntlet with real forward passes), "robust" or "none"');
   }
   if (cfg.churn.joins !== undefined) throw new ConfigError('churn.joins', cfg.churn.joins.kind, 'is not supported on the cluster yet (peers are the registered processes)');
 }

@@ -42,6 +42,11 @@ export function operatorKey(name: string): string {
   return `cluster/attack-${name}`;
 }
 
+/** The lagged validator's peer list in force at logical round `round` (core/protocol/peer-list-schedule.ts). */
+export function peerListKey(round: number): string {
+  return `cluster/peer-list-${round}.json`;
+}
+
 /** Writes `value` as JSON (bigints as decimal strings). */
 export async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);

@@ -154,12 +154,23 @@ export function runInWorker(task: RunTask, onProgress?: (e: ProgressEvent) => vo
       signal?.removeEventListener('abort', abort);
       settle();
     };
+    // Terminating a thread while it still loads its modules can abort the whole process: a native
+    // addon's init (ganache's bufferutil, seen here) asserts when its thread is torn down under it.
+    // So an abort settles at once but terminates the thread only once it reports its modules loaded.
+    let loaded = false;
+    let terminateWhenLoaded = false;
     const abort = (): void => {
       finish(() => reject(new RunCrashedError(task, 'was aborted')));
-      void w.terminate();
+      if (loaded) void w.terminate();
+      else terminateWhenLoaded = true;
     };
     signal?.addEventListener('abort', abort, { once: true });
-    w.on('message', (msg: { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string }) => {
+    w.on('message', (msg: { kind: 'loaded' } | { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string }) => {
+      if (msg.kind === 'loaded') {
+        loaded = true;
+        if (terminateWhenLoaded) void w.terminate();
+        return;
+      }
       if (done) return;
       if (msg.kind === 'round') onProgress?.({ task, row: msg.row });
       else if (msg.kind === 'done') finish(() => resolve(msg.result));

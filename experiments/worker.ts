@@ -4,6 +4,7 @@ import { runSimulationAsync } from '../sim/run.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 
 const port = parentPort!;
+port.postMessage({ kind: 'loaded' }); // every import above has run: terminating is safe from here
 try {
   // Async only to select a tfjs engine first; the simulation itself runs synchronously.
   const result = await runSimulationAsync(workerData as SimConfigInput, { onRound: (row) => port.postMessage({ kind: 'round', row }) });

@@ -1,0 +1,43 @@
+/**
+ * A cluster that survives: restarted peers continue from their local state (bit for bit as the
+ * simulator's `churn.restart` models them). Few peers, few rounds, surrogate model.
+ */
+import { expect } from 'chai';
+import { runCluster } from '../../cluster/orchestrator.ts';
+import type { RestartSemantics } from '../../sim/churn.ts';
+import type { SimConfigInput } from '../../sim/config.ts';
+import { runSimulation } from '../../sim/run.ts';
+
+const FAST = { blockTimeMs: 100, roundLength: 80 } as const;
+const NET = {
+  uplinkMbps: { kind: 'fixed', value: 100 },
+  downlinkMbps: { kind: 'fixed', value: 100 },
+  latencyMs: { kind: 'fixed', value: 10 },
+  store: { ingressMbps: 10_000, egressMbps: 10_000, latencyMs: 5 },
+} as const;
+
+/** Seed 8's churn: peer 1 crashes in round 0 and is restarted for round 1; peer 0 leaves after round 1. No null rounds, so restored state matters at once. */
+function churned(restart: RestartSemantics): SimConfigInput {
+  return {
+    seed: 8, peers: 3, rounds: 4, innerSteps: 3, windowS: 60, closeWhenComplete: true, optim: { method: 'sparseloco' }, net: NET,
+    replicas: { warmupWindows: 0 },
+    churn: { availability: { kind: 'bernoulli', dropout: 0.3 }, crash: { probability: 0.2 }, restart },
+  };
+}
+
+describe('cluster: a cluster that survives', function () {
+  this.timeout(120_000);
+
+  for (const restart of ['resume', 'fresh'] as const) {
+    it(`churn with restart '${restart}': killed and restarted peers end on the simulator's params, bit for bit`, async () => {
+      const cfg = churned(restart);
+      const sim = runSimulation(cfg);
+      const result = await runCluster(cfg, FAST);
+      expect(result.plan.crashes[0]).to.deep.equal([1]);
+      expect(result.rows.map((r) => r.contributors)).to.deep.equal(sim.rows.map((r) => r.contributors));
+      expect(result.rows.every((r) => r.paramsAgree)).to.equal(true);
+      expect(result.rows.map((r) => r.heldoutLoss)).to.deep.equal(sim.rows.map((r) => r.heldoutLoss));
+      expect(result.finalParamsHash).to.equal(sim.finalParamsHash);
+    });
+  }
+});
