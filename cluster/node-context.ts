@@ -27,6 +27,12 @@ import { timedStoreFromEnv } from './transfer-log.ts';
 /** The environment variable carrying a forked process's name (its transfer-log records say who). */
 export const NODE_NAME_ENV = 'CLUSTER_NODE_NAME';
 
+/**
+ * Chain-client retries of every cluster process: 9 retries from 50 ms, doubling, ride out ≈ 25 s
+ * without the node (a restart of the chain node process, cluster/chain-node.ts).
+ */
+export const CHAIN_RETRY = Object.freeze({ retries: 9, backoffMs: 50 });
+
 /** A process's command line. */
 export interface NodeArgs {
   readonly rpc: string;
@@ -75,7 +81,7 @@ export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const cfgInput = await waitForJson<SimConfigInput>(store, CONFIG_KEY);
   const deployment = await waitForJson<{ address: Address }>(store, DEPLOYMENT_KEY);
   const wallet = new Wallet(args.key);
-  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: { retries: 6, backoffMs: 50 } });
+  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: CHAIN_RETRY });
   return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address, ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }) };
 }
 

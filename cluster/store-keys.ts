@@ -47,6 +47,11 @@ export function peerListKey(round: number): string {
   return `cluster/peer-list-${round}.json`;
 }
 
+/** DiLoCo's outer Nesterov state at checkpoint `step` (cluster/sync.ts). */
+export function outerStateKey(step: number): string {
+  return `cluster/outer-state-${step}.bin`;
+}
+
 /** Writes `value` as JSON (bigints as decimal strings). */
 export async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);

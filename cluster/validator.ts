@@ -46,7 +46,9 @@ import type { GauntletState } from '../core/gauntlet/rating.ts';
 import type { LossOracle } from '../core/gauntlet/score.ts';
 import { createValidatorWindowState } from '../core/gauntlet/window.ts';
 import type { ValidatorWindowState } from '../core/gauntlet/window.ts';
+import { assertInvariant } from '../core/errors.ts';
 import { fnv1a, paramBytes } from '../core/hash.ts';
+import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import { gatherCommitted, passesGatherChecks } from '../core/protocol/gather-committed.ts';
 import { assignShards, measureSyncScore, syncSampleIndices, updateKey } from '../core/protocol/index.ts';
 import type { GatherResult } from '../core/protocol/index.ts';
@@ -167,7 +169,7 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   const list = lagged?.peerList?.listFor(round, registered) ?? null;
   if (list !== null) await putJson(ctx.store, peerListKey(round), list);
   const landed = lagged === null ? null : landJudgement(lagged, round, registered, ctx.cfg.gather);
-  const gather = list === null ? null : gatherCommitted(list, onTimeOf(committed), (bytes) => passesGatherChecks(bytes, replica.backend.layout, replica.sparseloco));
+  const gather = list === null ? null : gatherCommitted(list, onTimeOf(committed), (bytes) => passesGatherChecks(bytes, replica.backend.layout, sparseLocoOf(replica)));
   const aggregated = gather === null ? committed : committed.filter((c) => gather.used.includes(c.uid));
   const paramsBefore = lagged === null ? null : replica.params.slice();
   const out = defend(ctx, replica, plan, memory, round, globalStep, aggregated, scoring.loss);
@@ -184,7 +186,7 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   t0 = performance.now();
   const checkpoint = status === 'finalised' && globalStep % plan.checkpointEvery === 0;
   // The checkpoint goes in before the results: a peer that sees the round finalised finds it.
-  if (checkpoint) await writeCheckpoint(ctx.store, globalStep, replica.params);
+  if (checkpoint) await writeCheckpoint(ctx.store, globalStep, replica);
   const maxSelected = Math.min(ctx.cfg.peers, ctx.cfg.chain.maxSelected);
   const post = chainPost(contributors.map((uid) => ({ uid, weight: weights?.get(uid) ?? null })), weights !== null, maxSelected);
   // The memory goes in before the chain actions: a restarted validator neither loses it nor slashes twice.
@@ -257,6 +259,12 @@ function defend(
     commitments.set(c.uid, commitment);
     if (gauntlet !== null) {
       if (c.bytes !== null) accepted.push({ peerUid: c.uid, bytes: c.bytes });
+      continue;
+    }
+    if (replica.sparseloco === null) {
+      // DiLoCo: the hash against the commitment here; decoding is the communicator's apply, as in the simulator.
+      if (c.bytes !== null && sha256Hex(c.bytes) === c.hash) accepted.push({ peerUid: c.uid, bytes: c.bytes });
+      else failures.push({ uid: c.uid, reason: c.bytes === null ? 'missing' : 'hash-mismatch' });
       continue;
     }
     const verdict = checkSubmission({ bytes: c.bytes, commitment, arrivedAt: 0 }, { layout, cfg: replica.sparseloco, hash: sha256Hex, windowEnd: 0, globalStep });
@@ -332,6 +340,12 @@ async function postOnce(ctx: NodeContext, chainRound: bigint, uids: readonly num
   if (posted.aggregateHash !== aggregateHash) {
     throw new ClusterError('diverged', `round ${chainRound} was finalised with aggregate hash ${posted.aggregateHash}, this validator computes ${aggregateHash}`);
   }
+}
+
+/** The run's SparseLoCo config; the Gauntlet paths only run on SparseLoCo (replica.ts refuses the rest). */
+function sparseLocoOf(replica: Replica): SparseLocoConfig {
+  assertInvariant(replica.sparseloco !== null, `Gauntlet runs on SparseLoCo messages (method "${replica.cfg.optim.method}")`);
+  return replica.sparseloco;
 }
 
 /** The committed objects that are in the store, by uid (on time: the contract refuses late commits). */
@@ -421,7 +435,7 @@ function judgeWindow(
     registered,
   };
   const planned = planLaggedWindow(lagged.state, input, lagged.gauntlet, lagged.rng);
-  const judgement = judgeLaggedWindow({ input, plan: planned, state: lagged.state, layout, sparseloco: replica.sparseloco, gauntlet: lagged.gauntlet, numShards: replica.backend.numShards, loss, hash: sha256Hex, rng: lagged.rng });
+  const judgement = judgeLaggedWindow({ input, plan: planned, state: lagged.state, layout, sparseloco: sparseLocoOf(replica), gauntlet: lagged.gauntlet, numShards: replica.backend.numShards, loss, hash: sha256Hex, rng: lagged.rng });
   const { weights, excluded, nextState } = judgement.result;
   lagged.schedule.start(round, { window: round, result: { weights, excluded, nextState }, slashed: judgement.slashed });
   return judgement.result.evaluated.filter((v) => v.score !== undefined).length;
