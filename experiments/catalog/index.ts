@@ -16,7 +16,8 @@ import gather from './gather.ts';
 import heterogeneity from './heterogeneity.ts';
 import peerScaling from './peer-scaling.ts';
 import scale10k from './scale-10k.ts';
+import trillion from './trillion.ts';
 
 export const EXPERIMENTS: ReadonlyMap<string, Experiment> = new Map(
-  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, byzantineCluster, fidelity, churn30Tfjs, gather, peerScaling, covenant72b, dataQuality].map((e) => [e.id, e]),
+  [churn30, churnSweep, bandwidthSweep, baselines, densitySweep, heterogeneity, scale10k, energy, byzantine, byzantineCluster, fidelity, churn30Tfjs, gather, peerScaling, covenant72b, trillion, dataQuality].map((e) => [e.id, e]),
 );
