@@ -171,6 +171,6 @@ export default defineExperiment({
     { title: 'Bandwidth for 90 / 95 / 99 % utilisation (closed form)', build: () => bandwidthTable() },
   ],
   figures: (rows) => [
-    roundMeanVs(rows, 'linkMbps', 'symmetric link per peer (Mbit/s, log)', 'method', { name: 'utilisation-vs-link', y: (r) => r.computeUtilisation, yTitle: 'compute utilisation (compute / round time)', facet: 'size' }),
+    roundMeanVs(rows, 'linkMbps', 'symmetric link per peer (Mbit/s, log)', 'method', { name: 'utilisation-vs-link', y: (r) => r.computeUtilisation, yTitle: 'compute utilisation', facet: 'size' }),
   ],
 });
