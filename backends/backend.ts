@@ -89,6 +89,11 @@ export interface PeerTrainer {
   readonly peerId: number;
   /** Optimiser steps taken so far, over all rounds (the LR schedule position). */
   readonly optimizerSteps: number;
+  /**
+   * The live AdamW state (moments and step count), so a peer can save it to disk and a restarted
+   * peer restore it (cluster/local-state.ts). MUTABLE: restoring writes into it.
+   */
+  readonly optimizerState: AdamWState;
   /** Runs H inner steps from `request.params`; MUTATES only this trainer's optimiser state. */
   runInnerLoop(request: InnerLoopRequest): InnerLoopResult;
   /** The gradient of one batch at `request.params`. Stateless: the optimiser state is not touched. */
@@ -199,6 +204,7 @@ export function createPeerTrainer(peerId: number, paramCount: number, ops: PeerO
     get optimizerSteps() {
       return state.step;
     },
+    optimizerState: state,
     runInnerLoop: (request) => ops.runInnerLoop(peerId, state, request),
     computeGradient: (request) => ops.computeGradient(peerId, request),
   };

@@ -1,23 +1,34 @@
 /**
  * The round clock: rounds are block windows (contracts/README.md), so the orchestrator makes time
- * pass by mining. One block every `blockTimeMs` wall ms (a steady rate, like a real chain's block
- * time; transactions mined in between add blocks of their own), and a fast-forward: when the
- * orchestrator says every expected peer has committed, the rest of the window is mined at once
- * (the cluster's closeWhenComplete), so rounds take as long as the work and no longer. A late peer
- * therefore has at most `roundLength × blockTimeMs` wall ms per window.
+ * pass by mining. Two paces:
+ * - 'wall' (real windows): block b is mined at base + (b − baseBlock) × `blockTimeMs` wall ms, so
+ *   a window of B blocks lasts B × blockTimeMs however busy the node is. Hardhat's automine adds a
+ *   block for every transaction, which runs the chain ahead of the wall; the clock then mines
+ *   nothing until the wall catches up, so a window ends at most (transactions in it) blocks early.
+ * - 'tick' (default): one block every `blockTimeMs` (transactions mined in between add blocks of
+ *   their own), the pace the loopback tests were written for.
+ * Either pace honours the fast-forward: when `fastForwardTo` names a later block (the orchestrator's
+ * closeWhenComplete: every expected peer has committed) the clock mines up to it at once, and the
+ * wall pace counts from there.
  */
 import { mineBlocks } from '../chain/devnet.ts';
 import type { ChainTransport } from '../chain/transport.ts';
 import type { CoordinatorReader } from '../chain/types.ts';
 
+export type ClockPace = 'wall' | 'tick';
+
 export interface BlockClockParameters {
   readonly transport: ChainTransport;
   readonly chain: CoordinatorReader;
   readonly blockTimeMs: number; // wall ms per mined block
-  /** The block to jump to right now (mining up to it), or null to mine one block. */
+  /** Default 'tick'. */
+  readonly pace?: ClockPace;
+  /** The block to jump to right now (mining up to it), or null for none. */
   readonly fastForwardTo: (block: bigint) => Promise<bigint | null>;
   /** Called with a mining fault (the clock keeps going). */
   readonly onError?: (error: unknown) => void;
+  /** Wall ms now (default Date.now; tests pass their own). */
+  readonly nowMs?: () => number;
 }
 
 /** A running clock; `stop()` ends it and waits for the tick in progress. */
@@ -25,21 +36,40 @@ export interface BlockClock {
   stop(): Promise<void>;
 }
 
-/** Starts mining at a steady rate with fast-forward. */
+/**
+ * How many blocks to mine now: up to the fast-forward target if there is one ahead, else one
+ * ('tick'), else up to the wall-clock block ('wall'; 0 when the chain is ahead of the wall).
+ */
+export function blocksToMine(p: { readonly pace: ClockPace; readonly block: bigint; readonly target: bigint | null; readonly wallBlock: bigint }): bigint {
+  if (p.target !== null && p.target > p.block) return p.target - p.block;
+  if (p.pace === 'tick') return 1n;
+  return p.wallBlock > p.block ? p.wallBlock - p.block : 0n;
+}
+
+/** Starts mining at the chosen pace with fast-forward. */
 export function startBlockClock(p: BlockClockParameters): BlockClock {
+  const pace = p.pace ?? 'tick';
+  const nowMs = p.nowMs ?? Date.now;
   let stopped = false;
   let ticking: Promise<void> = Promise.resolve();
+  let base: { block: bigint; ms: number } | null = null; // the wall pace's origin
   const tick = async (): Promise<void> => {
     try {
       const block = await p.chain.blockNumber();
+      base ??= { block, ms: nowMs() };
       const target = await p.fastForwardTo(block);
       if (stopped) return;
-      await mineBlocks(p.transport, target !== null && target > block ? target - block : 1n);
+      const wallBlock = base.block + BigInt(Math.floor((nowMs() - base.ms) / p.blockTimeMs));
+      const n = blocksToMine({ pace, block, target, wallBlock });
+      await mineBlocks(p.transport, n);
+      if (target !== null && target > block) base = { block: target, ms: nowMs() }; // a jump restarts the wall pace
     } catch (error) {
       p.onError?.(error);
     }
   };
   let busy = false;
+  // The wall pace polls faster than a block so that a block is mined within ~¼ block of its time.
+  const period = pace === 'wall' ? Math.max(1, Math.floor(p.blockTimeMs / 4)) : p.blockTimeMs;
   const timer = setInterval(() => {
     // One tick at a time: a slow node delays the clock rather than piling up requests.
     if (busy || stopped) return;
@@ -47,7 +77,7 @@ export function startBlockClock(p: BlockClockParameters): BlockClock {
     ticking = tick().finally(() => {
       busy = false;
     });
-  }, p.blockTimeMs);
+  }, period);
   return {
     async stop() {
       stopped = true;

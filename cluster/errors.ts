@@ -11,7 +11,8 @@ export type ClusterErrorReason =
   | 'diverged' // local params hash ≠ the aggregate hash the validator posted on chain
   | 'timeout' // a wait on the chain, the store or a process ran past its wall-clock limit
   | 'process-exit' // a child process exited with an error
-  | 'missing-object'; // an object the chain says exists is not in the store
+  | 'missing-object' // an object the chain says exists is not in the store
+  | 'network'; // creating or shaping the run's network namespaces failed
 
 /** A failure of the cluster protocol; `reason` is what callers branch on. */
 export class ClusterError extends SparseLocoError {

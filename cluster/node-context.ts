@@ -22,6 +22,16 @@ import { ClusterError } from './errors.ts';
 import { faultsFromEnv, flakyStore, flakyTransport } from './faults.ts';
 import type { ClusterPlan } from './plan.ts';
 import { CONFIG_KEY, DEPLOYMENT_KEY, PLAN_KEY, getJsonOrNull } from './store-keys.ts';
+import { timedStoreFromEnv } from './transfer-log.ts';
+
+/** The environment variable carrying a forked process's name (its transfer-log records say who). */
+export const NODE_NAME_ENV = 'CLUSTER_NODE_NAME';
+
+/**
+ * Chain-client retries of every cluster process: 9 retries from 50 ms, doubling, ride out ≈ 25 s
+ * without the node (a restart of the chain node process, cluster/chain-node.ts).
+ */
+export const CHAIN_RETRY = Object.freeze({ retries: 9, backoffMs: 50 });
 
 /** A process's command line. */
 export interface NodeArgs {
@@ -30,20 +40,22 @@ export interface NodeArgs {
   readonly s3Endpoint: string | undefined;
   /** 0x-prefixed private key (or env CLUSTER_KEY). */
   readonly key: string;
+  /** A peer's own folder for its local state (cluster/local-state.ts); absent: kept in memory only. */
+  readonly stateDir?: string;
 }
 
-/** Parses `--rpc URL --store URL [--s3-endpoint URL] [--key 0x…]` (strict: unknown flags are errors). */
+/** Parses `--rpc URL --store URL [--s3-endpoint URL] [--key 0x…] [--state-dir DIR]` (strict: unknown flags are errors). */
 export function parseNodeArgs(argv: readonly string[]): NodeArgs {
   const { values } = parseArgs({
     args: [...argv],
     strict: true,
-    options: { rpc: { type: 'string' }, store: { type: 'string' }, 's3-endpoint': { type: 'string' }, key: { type: 'string' } },
+    options: { rpc: { type: 'string' }, store: { type: 'string' }, 's3-endpoint': { type: 'string' }, key: { type: 'string' }, 'state-dir': { type: 'string' } },
   });
   const key = values.key ?? process.env.CLUSTER_KEY; // env keeps the key out of `ps`
   if (values.rpc === undefined) throw new ConfigError('--rpc', undefined, 'is required (the EVM node URL)');
   if (values.store === undefined) throw new ConfigError('--store', undefined, 'is required (a folder, file:///path or s3://bucket)');
   if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ConfigError('--key', key === undefined ? undefined : '(hidden)', 'must be a 0x-prefixed 32-byte private key (or set CLUSTER_KEY)');
-  return { rpc: values.rpc, store: values.store, s3Endpoint: values['s3-endpoint'], key };
+  return { rpc: values.rpc, store: values.store, s3Endpoint: values['s3-endpoint'], key, ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }) };
 }
 
 /** The joined run, as one process sees it. */
@@ -53,12 +65,15 @@ export interface NodeContext {
   readonly account: Address;
   readonly cfg: SimConfig;
   readonly coordinator: Address;
+  /** The peer's local-state folder (`--state-dir`), if any. */
+  readonly stateDir?: string;
 }
 
 /** Opens the store and the chain, and reads the config and deployment (waiting for them to appear). */
 export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const faults = faultsFromEnv();
   let store: ObjectStore = parseStoreUrl(args.store, args.s3Endpoint === undefined ? {} : { s3Endpoint: args.s3Endpoint });
+  store = timedStoreFromEnv(store, process.env[NODE_NAME_ENV] ?? 'node');
   if (faults.storeTimeoutEvery) store = flakyStore(store, faults.storeTimeoutEvery);
   store = withRetry(store, { attempts: 6, backoffMs: 50, maxBackoffMs: 2_000 });
   let transport: ChainTransport = httpTransport(args.rpc);
@@ -66,8 +81,8 @@ export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const cfgInput = await waitForJson<SimConfigInput>(store, CONFIG_KEY);
   const deployment = await waitForJson<{ address: Address }>(store, DEPLOYMENT_KEY);
   const wallet = new Wallet(args.key);
-  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: { retries: 6, backoffMs: 50 } });
-  return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address };
+  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: CHAIN_RETRY });
+  return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address, ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }) };
 }
 
 /** Reads the run plan, waiting until the orchestrator has written it. */
@@ -92,7 +107,7 @@ export function notifyParent(message: ChildMessage): void {
 
 /** Messages a child sends its orchestrator. */
 export type ChildMessage =
-  | { readonly kind: 'ready'; readonly role: 'peer' | 'validator'; readonly uid: number | null }
+  | { readonly kind: 'ready'; readonly role: 'peer' | 'validator' | 'store'; readonly uid: number | null }
   | { readonly kind: 'phase'; readonly role: 'peer' | 'validator'; readonly uid: number | null; readonly round: number; readonly phase: 'trained' | 'committed' | 'synced' | 'fetched' | 'finalised' }
   | { readonly kind: 'done'; readonly role: 'peer' | 'validator' };
 

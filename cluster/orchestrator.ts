@@ -2,13 +2,17 @@
  * The real-cluster backend's front: `runCluster(config)` runs one experiment config on real
  * processes and returns what `runSimulation` returns (rows, final params hash, held-out loss), so
  * an experiment switches backend by a flag. It
- *   1. starts a Hardhat node on 127.0.0.1 (or uses `rpcUrl`) and deploys the Coordinator
+ *   1. starts the chain node as its own process on 127.0.0.1 (ganache, its chain on disk in
+ *      `<workDir>/chain`, restarted on the same port if it dies: cluster/chain-node.ts), or uses
+ *      `rpcUrl`, and deploys the Coordinator
  *      (account 0 deploys, account 1 validates, accounts 2 … P + 1 are the peers);
  *   2. opens the store (a folder under `workDir` by default, or `storeUrl`, e.g. s3://bucket) and
  *      writes the config and the deployment there;
  *   3. forks the validator and P peer processes, waits until every peer has registered, and writes
  *      the run plan (start round, rosters and crashes from the experiment's churn model);
- *   4. runs the block clock (block-clock.ts) and applies churn: a peer absent from the next round
+ *   4. runs the block clock (block-clock.ts) — real windows on the wall clock by default; with the
+ *      config's `closeWhenComplete` a window ends as soon as every expected peer has committed —
+ *      and applies churn: a peer absent from the next round
  *      is killed once it has synced, a present one that is not running is started when the
  *      previous round is finalised (it catches up from the store), a crash is a SIGKILL when the
  *      peer says it has trained;
@@ -19,8 +23,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployCoordinator, deploymentToJson } from '../chain/deploy.ts';
-import { HARDHAT_MNEMONIC, devWallets, startHardhatNode } from '../chain/devnet.ts';
-import type { LocalNode } from '../chain/devnet.ts';
+import { HARDHAT_MNEMONIC, devWallets } from '../chain/devnet.ts';
 import { createEvmChainClient } from '../chain/evm-client.ts';
 import { httpTransport } from '../chain/transport.ts';
 import { ConfigError } from '../core/errors.ts';
@@ -38,23 +41,30 @@ import { sleep } from './chain-wait.ts';
 import type { BlockClock } from './block-clock.ts';
 import { ClusterError } from './errors.ts';
 import type { FaultPlan } from './faults.ts';
+import { CHAIN_RETRY } from './node-context.ts';
 import type { ChildMessage } from './node-context.ts';
+import { startChainNodeProcess } from './chain-node.ts';
+import type { ChainNodeProcess } from './chain-node.ts';
 import { churnSchedule, chainRoundOf, windowOf } from './plan.ts';
 import type { ClusterPlan } from './plan.ts';
 import { forkChild, stopAll } from './processes.ts';
-import type { ChildHandle } from './processes.ts';
+import type { ChildHandle, ForkParameters } from './processes.ts';
+import { NODE_NAME_ENV } from './node-context.ts';
+import { assertShapeable, startShapedCluster } from './shaped-run.ts';
+import type { ShapedCluster } from './shaped-run.ts';
+import { TRANSFER_LOG_ENV } from './transfer-log.ts';
 import { assertClusterMethod } from './replica.ts';
 import type { ValidatorRoundReport } from './reports.ts';
 import { collectRows } from './rows.ts';
 import type { ClusterRoundRow } from './rows.ts';
 import { CONFIG_KEY, DEPLOYMENT_KEY, PLAN_KEY, getJsonOrNull, putJson, validatorReportKey } from './store-keys.ts';
 
-/** Hardhat funds the first 20 accounts of its mnemonic: deployer + validator + 18 peers. */
+/** The local node funds the first 20 accounts of its mnemonic (Hardhat's default; ganache told so): deployer + validator + 18 peers. */
 const FUNDED_ACCOUNTS = 20;
 
 /** Where and how the cluster runs. Every field has a loopback default. */
 export interface ClusterOptions {
-  /** JSON-RPC URL of an EVM node whose accounts `mnemonic` funds; default: a Hardhat node started here. */
+  /** JSON-RPC URL of an EVM node whose accounts `mnemonic` funds; default: a ganache process started here (cluster/chain-node.ts). */
   readonly rpcUrl?: string;
   /** Store URL (folder path, file:///path or s3://bucket); default `<workDir>/store`. Must hold no earlier run. */
   readonly storeUrl?: string;
@@ -68,7 +78,7 @@ export interface ClusterOptions {
   readonly roundLength?: number;
   /** Checkpoint every this many global steps (default the config's catchUp.checkpointEvery). */
   readonly checkpointEvery?: number;
-  /** Mnemonic of the funded dev accounts (default Hardhat's). */
+  /** Mnemonic of the funded dev accounts (default: the local node's; with `rpcUrl`, Hardhat's). */
   readonly mnemonic?: string;
   /** Wall-clock limit of the whole run, ms (default 30 min). */
   readonly timeoutMs?: number;
@@ -82,13 +92,21 @@ export interface ClusterOptions {
    * Churn kills and restarts only local peers; remote ones follow the plan's rosters themselves.
    */
   readonly localPeers?: number;
-  /** Address and port of the Hardhat node started here (default 127.0.0.1, a free port). */
+  /** Address and port of the chain node started here (default 127.0.0.1, a free port, kept across its restarts). */
   readonly nodeHost?: string;
   readonly nodePort?: number;
   /** Called once the chain and store are set up, with what a peer on another host needs to join. */
-  readonly onReady?: (info: { readonly rpcUrl: string; readonly storeUrl: string; readonly coordinator: string }) => void;
+  readonly onReady?: (info: { readonly rpcUrl: string; readonly storeUrl: string; readonly coordinator: string; readonly mnemonic: string }) => void;
   /** Receives what happens while the run goes (the live dashboard); see {@link ClusterEvent}. */
   readonly onEvent?: (event: ClusterEvent) => void;
+  /**
+   * 'loopback' (default): every process on 127.0.0.1 at memory speed. 'netns': every peer, the
+   * validator and the store in its own network namespace, each peer's link shaped to the
+   * simulator's link table (cluster/shaped-run.ts); needs root. Ignores `storeUrl`, `s3Endpoint`, `nodeHost`.
+   */
+  readonly network?: 'loopback' | 'netns';
+  /** With 'netns': each peer and the validator logs its store puts and gets here (cluster/transfer-log.ts), one file per process. */
+  readonly transferLogDir?: string;
 }
 
 /**
@@ -127,6 +145,16 @@ export interface ClusterResult extends SimResult {
   readonly pids: readonly number[];
   /** Wall seconds of the whole run, setup included. */
   readonly wallS: number;
+  /** Wall ms (epoch) when round 0's window opened, and when each round's window was seen closed. */
+  readonly startedAtMs: number;
+  readonly windowEndsMs: readonly number[];
+  /** Processes that died unplanned and were started again (cluster/chain-node.ts, the run's supervision). */
+  readonly restarts: RunRestarts;
+}
+
+/** Unplanned deaths the run rode out, by kind of process. */
+export interface RunRestarts {
+  readonly chainNode: number;
 }
 
 /**
@@ -148,22 +176,38 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const log = options.log ?? (() => {});
   if (options.rpcUrl === undefined && cfg.peers + 2 > FUNDED_ACCOUNTS) {
-    throw new ConfigError('peers', cfg.peers, `must be ≤ ${FUNDED_ACCOUNTS - 2} on the local Hardhat node (it funds ${FUNDED_ACCOUNTS} accounts: deployer, validator, peers)`);
+    throw new ConfigError('peers', cfg.peers, `must be ≤ ${FUNDED_ACCOUNTS - 2} on the local chain node (it funds ${FUNDED_ACCOUNTS} accounts: deployer, validator, peers)`);
   }
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'sparseloco-cluster-'));
-  const storeUrl = options.storeUrl ?? join(workDir, 'store');
-  const store: ObjectStore = withRetry(parseStoreUrl(storeUrl, options.s3Endpoint === undefined ? {} : { s3Endpoint: options.s3Endpoint }), { attempts: 6, backoffMs: 50 });
-  if ((await getJsonOrNull(store, PLAN_KEY)) !== null) throw new ConfigError('storeUrl', storeUrl, 'already holds a run (cluster/plan.json): use an empty store');
-
+  if (options.network === 'netns') assertShapeable(cfg);
   const children = new Set<ChildHandle>();
   const pids: number[] = [];
-  let node: LocalNode | undefined;
+  let node: ChainNodeProcess | undefined;
   let clock: BlockClock | undefined;
+  let shaped: ShapedCluster | undefined;
   try {
-    if (options.rpcUrl === undefined) node = await startHardhatNode({ hostname: options.nodeHost ?? '127.0.0.1', port: options.nodePort ?? 0 });
+    const run = new RunState();
+    if (options.network === 'netns') shaped = await startShapedCluster({ peers: cfg.peers, workDir, log, watch: (c) => children.add(c) });
+    const storeUrl = shaped?.storeUrl ?? options.storeUrl ?? join(workDir, 'store');
+    const s3Endpoint = shaped?.s3Endpoint ?? options.s3Endpoint;
+    const store: ObjectStore = withRetry(parseStoreUrl(storeUrl, { ...(s3Endpoint === undefined ? {} : { s3Endpoint }), ...(shaped === undefined ? {} : { credentials: { ...shaped.credentials } }) }), { attempts: 6, backoffMs: 50 });
+    if ((await getJsonOrNull(store, PLAN_KEY)) !== null) throw new ConfigError('storeUrl', storeUrl, 'already holds a run (cluster/plan.json): use an empty store');
+    if (options.rpcUrl === undefined) {
+      // The chain node in a process of its own, its chain on disk: restarted on the same port if it dies.
+      node = await startChainNodeProcess({
+        host: shaped?.hostAddress ?? options.nodeHost ?? '127.0.0.1',
+        port: options.nodePort ?? 0,
+        dbDir: join(workDir, 'chain'),
+        accounts: FUNDED_ACCOUNTS,
+        log,
+        onRestart: (n) => log(`chain node restarted (${n})`),
+        onFailure: (error) => run.fail(error),
+      });
+    }
     const rpcUrl = options.rpcUrl ?? node!.url;
     const transport = httpTransport(rpcUrl);
-    const [owner, validatorWallet, ...peerWallets] = devWallets(options.mnemonic ?? HARDHAT_MNEMONIC, cfg.peers + 2);
+    const mnemonic = options.mnemonic ?? node?.mnemonic ?? HARDHAT_MNEMONIC;
+    const [owner, validatorWallet, ...peerWallets] = devWallets(mnemonic, cfg.peers + 2);
     const deployment = await deployCoordinator({
       transport,
       wallet: owner!,
@@ -171,17 +215,25 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       config: { minStake: BigInt(cfg.chain.minStake), unbondingBlocks: 10n, roundLength: BigInt(roundLength), maxSelected: Math.min(cfg.peers, cfg.chain.maxSelected), rewardPerRound: BigInt(cfg.chain.rewardPerRound) },
       validators: [validatorWallet!.address],
     });
-    const reader = createEvmChainClient({ transport, address: deployment.address, wallet: owner! });
+    const reader = createEvmChainClient({ transport, address: deployment.address, wallet: owner!, retry: CHAIN_RETRY });
     // The owner funds every round's reward up front, as the chain mirror does (sim/chain.ts).
     const rewardPool = BigInt(cfg.chain.rewardPerRound) * BigInt(cfg.rounds);
     if (rewardPool > 0n) await reader.fundRewards({ amount: rewardPool });
     await putJson(store, CONFIG_KEY, cfg);
     await store.put(DEPLOYMENT_KEY, new TextEncoder().encode(deploymentToJson(deployment, node ? 'localhost' : 'custom')));
     log(`coordinator ${deployment.address} at ${rpcUrl}, store ${storeUrl}`);
-    options.onReady?.({ rpcUrl, storeUrl, coordinator: deployment.address });
+    options.onReady?.({ rpcUrl, storeUrl, coordinator: deployment.address, mnemonic });
 
-    const nodeArgs = ['--rpc', rpcUrl, '--store', storeUrl, ...(options.s3Endpoint === undefined ? [] : ['--s3-endpoint', options.s3Endpoint])];
-    const run = new RunState();
+    const nodeArgs = ['--rpc', rpcUrl, '--store', storeUrl, ...(s3Endpoint === undefined ? [] : ['--s3-endpoint', s3Endpoint])];
+    /** What a forked process gets beyond the faults: its name, its namespace, the store's credentials, its transfer log. */
+    const placement = (name: string, netnsNode: string): Pick<ForkParameters, 'execPrefix'> & { env: Record<string, string> } => ({
+      ...(shaped === undefined ? {} : { execPrefix: shaped.network.execPrefix(netnsNode) }),
+      env: {
+        [NODE_NAME_ENV]: name,
+        ...(shaped === undefined ? {} : shaped.childEnv),
+        ...(options.transferLogDir === undefined ? {} : { [TRANSFER_LOG_ENV]: join(options.transferLogDir, `${name}.jsonl`) }),
+      },
+    });
     const faultEnv = (plan: FaultPlan | undefined): Record<string, string> => (plan === undefined ? {} : { CLUSTER_FAULTS: JSON.stringify(plan) });
     const peerByUid = new Map<number, ChildHandle>();
     const walletOfUid = new Map<number, number>();
@@ -219,11 +271,16 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       return child;
     };
     const startPeer = (walletIndex: number): ChildHandle => {
-      const child = watch(forkChild({ name: `peer-w${walletIndex}`, role: 'peer', args: nodeArgs, key: peerWallets[walletIndex]!.privateKey, env: faultEnv(options.faults?.peer), onMessage: onPeerMessage, log }));
-      return child;
+      const name = `peer-w${walletIndex}`;
+      const where = placement(name, `peer-${walletIndex}`);
+      // Each local peer's own disk: its state survives its process (cluster/local-state.ts).
+      const args = [...nodeArgs, '--state-dir', join(workDir, 'peer-state', `w${walletIndex}`)];
+      return watch(forkChild({ name, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }));
     };
-    const startValidator = (): ChildHandle =>
-      watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, env: faultEnv(options.faults?.validator), onMessage: onValidatorMessage, log }));
+    const startValidator = (): ChildHandle => {
+      const where = placement('validator', 'validator');
+      return watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.validator) }, onMessage: onValidatorMessage, log }));
+    };
 
     function onPeerMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'ready' && m.uid !== null) run.peerReady(m.uid);
@@ -278,6 +335,8 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       walletOfUid.set(uid, i);
       peerByUid.set(uid, startup[i]!);
     }
+    // Links are shaped by uid (the simulator draws each peer's link by uid), known only now.
+    shaped?.shapeLinks(cfg, new Map([...walletOfUid].map(([uid, wallet]) => [wallet, uid])));
 
     const schedule = churnSchedule(cfg);
     const crashes = schedule.crashes.map((c, round) => [...new Set([...c, ...(options.faults?.killPeers ?? []).filter((k) => k.round === round).map((k) => k.uid)])].sort((a, b) => a - b));
@@ -291,6 +350,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       genesisBlock: Number(deployment.deployBlock),
     };
     const fixedPlan = plan;
+    const windowEndsMs: number[] = [];
     for (const [uid, child] of peerByUid) if (!fixedPlan.rosters[0]!.includes(uid)) child.kill();
     await putJson(store, PLAN_KEY, plan);
     startedAtMs = Date.now();
@@ -300,12 +360,16 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       transport,
       chain: reader,
       blockTimeMs,
+      // Real windows on the wall clock, unless the config asks rounds to end once everyone is in.
+      pace: cfg.closeWhenComplete ? 'tick' : 'wall',
       onError: (error) => log(`clock: ${String(error)}`),
       fastForwardTo: async (block) => {
         const w0 = windowOf(fixedPlan, 0);
         if (block < w0.firstBlock) return w0.firstBlock;
         const round = Number((block - w0.firstBlock) / BigInt(roundLength));
-        if (round >= fixedPlan.rounds) return null;
+        // Rounds before `round` have closed: the first tick that sees it is when (±¼ block in 'wall' pace).
+        for (let r = windowEndsMs.length; r < Math.min(round, fixedPlan.rounds); r++) windowEndsMs.push(Date.now());
+        if (round >= fixedPlan.rounds || !cfg.closeWhenComplete) return null;
         const expected = fixedPlan.rosters[round]!.filter((uid) => !fixedPlan.crashes[round]!.includes(uid)).length;
         const commits = await reader.commitCount({ round: chainRoundOf(fixedPlan, round) });
         return commits >= expected ? windowOf(fixedPlan, round).lastBlock + 1n : null;
@@ -324,11 +388,12 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const rows = await collectRows(store, fixedPlan, startedAtMs);
     const last = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(cfg.rounds - 1));
     const chain = await readChainSummary(reader, fixedPlan);
-    return resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000);
+    return { ...resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000), windowEndsMs, startedAtMs, restarts: { chainNode: node?.restarts() ?? 0 } };
   } finally {
     await clock?.stop();
     await stopAll(children);
     await node?.close();
+    shaped?.close();
   }
 }
 
@@ -345,7 +410,7 @@ async function waitForRegistrations(reader: CoordinatorReader, count: number, lo
 }
 
 /** The simulator-shaped result of a finished run. */
-function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, plan: ClusterPlan, chain: SimChainSummary, storeUrl: string, rpcUrl: string, pids: number[], wallS: number): ClusterResult {
+function resultOf(rows: ClusterRoundRow[], last: ValidatorRoundReport | null, plan: ClusterPlan, chain: SimChainSummary, storeUrl: string, rpcUrl: string, pids: number[], wallS: number): Omit<ClusterResult, 'startedAtMs' | 'windowEndsMs' | 'restarts'> {
   const { bytesUp, bytesDown, finalisedRounds, skippedRounds } = rowTotals(rows);
   return {
     rows,

@@ -9,11 +9,13 @@
  * the simulator).
  *
  * A (re)started peer first catches up from the newest checkpoint plus the finalised rounds after
- * it. Its error-feedback buffer and AdamW state live only as long as the process: a restarted
- * peer starts both fresh (the simulator keeps them across absences, so runs with churn agree with
- * the simulator in distribution, not in bits).
+ * it. With `--state-dir` it saves its error-feedback buffer, AdamW moments and step count after
+ * each round's encode (cluster/local-state.ts) and, under `churn.restart: 'resume'` (the
+ * default), a restarted peer reads them back, so it continues bit-identically — as the simulator
+ * models a returning peer (sim/peer-state.ts); under 'fresh' (or without a folder) it starts both
+ * anew.
  *
- *   npx tsx cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x…
+ *   npx tsx cluster/peer.ts --rpc http://127.0.0.1:8545 --store /tmp/run/store --key 0x… [--state-dir DIR]
  */
 import { performance } from 'node:perf_hooks';
 import { ChainRevertError } from '../chain/errors.ts';
@@ -35,6 +37,8 @@ import { peerReportKey, putJson } from './store-keys.ts';
 import { applyFinalisedRound, catchUp } from './sync.ts';
 import { attackRoster, copycatSource, forgeUpload, skipsTraining } from './attacks.ts';
 import type { AttackConfig } from '../sim/adversaries.ts';
+import { restartSemanticsOf } from '../sim/peer-state.ts';
+import { LocalPeerState } from './local-state.ts';
 
 /** This peer's uid: the live identity of its account, registering (with the minimum stake) if it has none. */
 export async function ensureRegistered(chain: ChainClient): Promise<number> {
@@ -74,12 +78,16 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   const caught = await catchUp(replica, ctx.store, ctx.chain, plan);
   let catchUpS = since(t0);
   let catchUpBytes = caught.bytes;
+  const firstRound = (caught.lastRound ?? -1) + 1;
+  const local = ctx.stateDir === undefined ? null : new LocalPeerState(ctx.stateDir, ctx.cfg.optim.method);
+  // 'resume': the state saved after the last round this peer encoded before `firstRound`.
+  if (local !== null && restartSemanticsOf(ctx.cfg.churn) === 'resume') local.restore(firstRound - 1, trainer, commState);
 
-  for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
+  for (let round = firstRound; round < plan.rounds; round++) {
     const window = windowOf(plan, round);
     await waitForBlock(ctx.chain, window.firstBlock);
     const inRoster = plan.rosters[round]!.includes(uid);
-    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks) : null;
+    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, local) : null;
 
     t0 = performance.now();
     const finalised = await waitForFinalised(ctx.chain, chainRoundOf(plan, round), window.lastBlock + 1n);
@@ -148,6 +156,7 @@ async function trainAndSubmit(
   commState: unknown,
   deltaOut: Float32Array,
   attacks: ReadonlyMap<number, AttackConfig>,
+  local: LocalPeerState | null,
 ): Promise<Submitted> {
   const window = windowOf(plan, round);
   const none = { own: null, uploadedBytes: 0, trainS: 0, compressS: 0, uploadS: 0, commitS: 0, tokens: 0, trainLoss: null };
@@ -161,20 +170,22 @@ async function trainAndSubmit(
   const trained = skipsTraining(attack) ? null : trainRound({ trainer, params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, nullRound, deltaOut });
   const result = trained ?? { tokens: 0, meanLoss: null };
   const trainS = since(t0);
-  notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
-  if (plan.crashes[round]!.includes(uid)) await crashHere();
 
   t0 = performance.now();
-  let bytes: Uint8Array;
+  let bytes: Uint8Array | null;
   if (attack?.kind === 'copycat') {
-    const copied = await copyForCopycat(ctx, plan, round, attacks);
-    if (copied === null) return { ...none, missed: 'nothing-to-copy' };
-    bytes = copied;
+    bytes = await copyForCopycat(ctx, plan, round, attacks);
   } else {
     const honest = trained === null ? null : encodeRound(replica.comm, commState, trained);
     bytes = attack === null ? honest! : forgeUpload(attack, honest, replica.backend.layout, replica.comm);
   }
   const compressS = since(t0);
+  // The round's state is on disk before anything leaves: a kill from here on restarts from it.
+  local?.save(round, trainer, commState);
+  notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
+  // The crash point: after encode and save, before upload (the simulator's crashed peer encoded too).
+  if (plan.crashes[round]!.includes(uid)) await crashHere();
+  if (bytes === null) return { ...none, missed: 'nothing-to-copy' };
   const key = updateKey(round, uid);
   t0 = performance.now();
   await ctx.store.put(key, bytes);

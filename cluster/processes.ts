@@ -1,7 +1,7 @@
 /**
  * Child processes of the orchestrator: each peer and the validator is a separate OS process
  * (`node --import tsx cluster/<role>.ts …`, forked with an IPC channel for progress
- * messages). This module starts them, keeps the tail of their stderr for error messages, kills
+ * messages), optionally inside a network namespace (cluster/netns.ts). This module starts them, keeps the tail of their stderr for error messages, kills
  * them (SIGKILL: a crash, which is what churn means), and stops them all at the end.
  */
 import { fork } from 'node:child_process';
@@ -30,7 +30,7 @@ export interface ChildHandle {
 /** How to start one child. */
 export interface ForkParameters {
   readonly name: string;
-  readonly role: 'peer' | 'validator';
+  readonly role: 'peer' | 'validator' | 'store-server';
   readonly args: readonly string[];
   /** The child's private key, passed in the environment (not visible in `ps`). */
   readonly key: string;
@@ -39,14 +39,19 @@ export interface ForkParameters {
   readonly onMessage: (message: ChildMessage) => void;
   /** Called with each stderr/stdout line (for a log); default: dropped. */
   readonly log?: (line: string) => void;
+  /** A command the child runs under, e.g. `['ip', 'netns', 'exec', ns]` (cluster/netns.ts); default none. */
+  readonly execPrefix?: readonly string[];
 }
 
 /** Forks `cluster/<role>.ts` with tsx and an IPC channel. */
 export function forkChild(p: ForkParameters): ChildHandle {
   const entry = fileURLToPath(new URL(`./${p.role}.ts`, import.meta.url));
+  // Under a prefix, fork runs `<prefix…> node --import tsx <entry>`: the prefix execs node, so the
+  // pid, the IPC channel and SIGKILL are still the node process's own.
+  const [prefixCmd, ...prefixArgs] = p.execPrefix ?? [];
   const child: ChildProcess = fork(entry, [...p.args], {
     cwd: REPO_ROOT,
-    execArgv: ['--import', 'tsx'],
+    ...(prefixCmd === undefined ? { execArgv: ['--import', 'tsx'] } : { execPath: prefixCmd, execArgv: [...prefixArgs, process.execPath, '--import', 'tsx'] }),
     env: { ...process.env, ...p.env, CLUSTER_KEY: p.key },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

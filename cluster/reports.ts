@@ -51,11 +51,16 @@ export interface ValidatorRoundReport {
   readonly slashed: readonly number[];
   /** Peers whose loss Gauntlet evaluated with forward passes this round (0 without Gauntlet). */
   readonly evaluated: number;
+  /** Primaries of the lagged validator's peer list in force; null without one. */
+  readonly gatherListed: number | null;
+  /** Windows the lagged validator has skipped so far (closed while it was busy). */
+  readonly validatorSkipped: number;
   readonly globalStep: number;
   readonly heldoutLoss: number;
   readonly bytesUp: number; // bytes of the committed objects it fetched
   readonly fetchS: number; // wall s: read commitments and fetch objects
   readonly validateS: number; // wall s: integrity checks + defence (Gauntlet's forward passes included) + outer step
+  readonly scoreS: number; // wall s: Gauntlet's forward passes (evaluation), inside validateS
   readonly postS: number; // wall s: checkpoint + postResults and slashes mined
   readonly evalS: number; // wall s: held-out evaluation
   /** Wall-clock ms (epoch) when the results were mined. */

@@ -25,6 +25,16 @@ export function validatorReportKey(round: number): string {
   return `cluster/validator-report-${round}.json`;
 }
 
+/** The lagged validator's peer list in force at logical round `round` (core/protocol/peer-list-schedule.ts). */
+export function peerListKey(round: number): string {
+  return `cluster/peer-list-${round}.json`;
+}
+
+/** DiLoCo's outer Nesterov state at checkpoint `step` (cluster/sync.ts). */
+export function outerStateKey(step: number): string {
+  return `cluster/outer-state-${step}.bin`;
+}
+
 /** Writes `value` as JSON (bigints as decimal strings). */
 export async function putJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
   const text = JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2);

@@ -139,7 +139,7 @@ export async function runTasks(tasks: readonly RunTask[], jobs: number, onProgre
   return outcomesInTaskOrder(tasks, results);
 }
 
-type WorkerMessage = { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string };
+type WorkerMessage = { kind: 'loaded' } | { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string };
 
 /**
  * One long-lived worker thread of {@link runTasks}'s pool (experiments/worker.ts without
@@ -150,9 +150,14 @@ class PoolThread {
   private readonly worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: null });
   private current: { task: RunTask; onProgress?: (e: ProgressEvent) => void; resolve: (r: SimResult) => void; reject: (e: Error) => void } | null = null;
   private dead: string | null = null;
+  /** Resolves once the thread has loaded its modules (terminating it earlier can abort the process: see runInWorker). */
+  private readonly loaded: Promise<void>;
+  private markLoaded: () => void = () => {};
 
   constructor() {
+    this.loaded = new Promise((resolve) => { this.markLoaded = resolve; });
     this.worker.on('message', (msg: WorkerMessage) => {
+      if (msg.kind === 'loaded') return this.markLoaded();
       const c = this.current;
       if (c === null) return;
       if (msg.kind === 'round') c.onProgress?.({ task: c.task, row: msg.row });
@@ -163,7 +168,10 @@ class PoolThread {
       }
     });
     this.worker.on('error', (err) => this.die(`failed: ${err.message}`, err));
-    this.worker.on('exit', (code) => this.die(`exited with code ${code} before finishing`));
+    this.worker.on('exit', (code) => {
+      this.markLoaded(); // nothing left to wait for
+      this.die(`exited with code ${code} before finishing`);
+    });
   }
 
   run(task: RunTask, onProgress?: (e: ProgressEvent) => void): Promise<SimResult> {
@@ -176,6 +184,7 @@ class PoolThread {
 
   async close(): Promise<void> {
     this.dead ??= 'was closed';
+    await Promise.race([this.loaded, new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))]);
     await this.worker.terminate();
   }
 
@@ -209,12 +218,23 @@ export function runInWorker(task: RunTask, onProgress?: (e: ProgressEvent) => vo
       signal?.removeEventListener('abort', abort);
       settle();
     };
+    // Terminating a thread while it still loads its modules can abort the whole process: a native
+    // addon's init (ganache's bufferutil, seen here) asserts when its thread is torn down under it.
+    // So an abort settles at once but terminates the thread only once it reports its modules loaded.
+    let loaded = false;
+    let terminateWhenLoaded = false;
     const abort = (): void => {
       finish(() => reject(new RunCrashedError(task, 'was aborted')));
-      void w.terminate();
+      if (loaded) void w.terminate();
+      else terminateWhenLoaded = true;
     };
     signal?.addEventListener('abort', abort, { once: true });
-    w.on('message', (msg: { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string }) => {
+    w.on('message', (msg: { kind: 'loaded' } | { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string }) => {
+      if (msg.kind === 'loaded') {
+        loaded = true;
+        if (terminateWhenLoaded) void w.terminate();
+        return;
+      }
       if (done) return;
       if (msg.kind === 'round') onProgress?.({ task, row: msg.row });
       else if (msg.kind === 'done') finish(() => resolve(msg.result));

@@ -11,6 +11,7 @@ import { runSimulationAsync } from '../sim/run.ts';
 import type { SimConfigInput } from '../sim/config.ts';
 
 const port = parentPort!;
+port.postMessage({ kind: 'loaded' }); // every import above has run: terminating is safe from here
 
 async function runOne(config: SimConfigInput): Promise<void> {
   try {

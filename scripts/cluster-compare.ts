@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { agreementTable, compareArm, compareRuns, comparisonSpec } from '../cluster/compare.ts';
+import { agreementTable, clusterTimingOf, compareArm, compareRuns, comparisonSpec } from '../cluster/compare.ts';
 import type { ArmAgreement, ArmRun } from '../cluster/compare.ts';
 import type { ValidatorRoundReport } from '../cluster/reports.ts';
 import { getJsonOrNull, validatorReportKey } from '../cluster/store-keys.ts';
@@ -105,10 +105,13 @@ async function clusterArm(config: SimConfigInput, dir: string, blockTimeMs: numb
   const result = await runCluster(config, { workDir: dir, storeUrl: join(dir, 'store'), blockTimeMs, log: (l) => console.error(l) });
   const store = parseStoreUrl(result.storeUrl);
   const selected: number[][] = [];
+  const reports: ValidatorRoundReport[] = [];
   for (let round = 0; round < result.plan.rounds; round++) {
-    selected.push([...((await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(round)))?.postedUids ?? [])]);
+    const report = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(round));
+    if (report !== null) reports.push(report);
+    selected.push([...(report?.postedUids ?? [])]);
   }
-  return { rows: result.rows, selected, rewardsByUid: result.chain.rewardsByUid ?? {}, paramsHash: result.finalParamsHash };
+  return { rows: result.rows, selected, rewardsByUid: result.chain.rewardsByUid ?? {}, paramsHash: result.finalParamsHash, timing: clusterTimingOf(result.rows, reports) };
 }
 
 main().catch((error: unknown) => {

@@ -35,7 +35,6 @@ import { ModelChain } from '../chain/model-chain.ts';
 import type { ModelChainOptions } from '../chain/model-chain.ts';
 import type { Address, Hex } from '../chain/types.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { GauntletState } from '../core/gauntlet/rating.ts';
 import { updateKey } from '../core/protocol/keys.ts';
 import { SLASH_REASON_CODES, chainPost, slashAmountOf } from '../core/defence/chain-post.ts';
 import type { PostCandidate } from '../core/defence/chain-post.ts';
@@ -372,13 +371,4 @@ export class SimChain {
       return null;
     }
   }
-}
-
-/** Sim uids whose Gauntlet slash count rose between two validator states, ascending. */
-export function slashedBetween(before: GauntletState, after: GauntletState): number[] {
-  const out: number[] = [];
-  for (const [uid, record] of after.peers) {
-    if (record.slashes > (before.peers.get(uid)?.slashes ?? 0)) out.push(uid);
-  }
-  return out.sort((a, b) => a - b);
 }

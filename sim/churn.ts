@@ -485,7 +485,17 @@ export interface ChurnConfig {
   readonly availability: AvailabilityConfig;
   readonly crash?: CrashConfig;
   readonly joins?: JoinConfig;
+  /**
+   * What a peer keeps when it comes back after an absence or a crash (sim/peer-state.ts):
+   * 'resume' (default) its error-feedback buffer, AdamW moments and step count, as a real peer
+   * reads them back from its own disk; 'fresh' starts both anew.
+   */
+  readonly restart?: RestartSemantics;
 }
+
+/** The values of `churn.restart`. */
+export const RESTART_SEMANTICS = ['resume', 'fresh'] as const;
+export type RestartSemantics = (typeof RESTART_SEMANTICS)[number];
 
 export interface Churn {
   readonly availability: ChurnModel;
@@ -515,6 +525,9 @@ export function createChurn(cfg: ChurnConfig, rng: Rng, key = 'churn'): Churn {
       break;
     default:
       throw new ConfigError(`${key}.availability.kind`, (a as { kind?: unknown } | undefined)?.kind, 'must be one of always, bernoulli, sessions, trace');
+  }
+  if (cfg.restart !== undefined && !(RESTART_SEMANTICS as readonly unknown[]).includes(cfg.restart)) {
+    throw new ConfigError(`${key}.restart`, cfg.restart, `must be one of ${RESTART_SEMANTICS.join(', ')}`);
   }
   const crashes = cfg.crash === undefined ? null : new CrashModel(cfg.crash, rng, `${key}.crash`);
   let joins: JoinModel | null = null;

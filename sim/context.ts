@@ -24,7 +24,7 @@ import { resolveBucketLink, resolveStoreLink } from './network.ts';
 import type { StoreLink } from './network.ts';
 import { Population } from './population.ts';
 import { ReplicaPool } from './replicas.ts';
-import { PeerListPublisher } from './round-gather.ts';
+import { PeerListSchedule } from '../core/protocol/peer-list-schedule.ts';
 import { TransferNetwork } from './transfers.ts';
 import { LaggedValidator } from './validator.ts';
 import { LowQualityPeers } from './data-quality.ts';
@@ -59,7 +59,7 @@ export interface SimContext {
   /** The run's mirror onto the model chain (sim/chain.ts); null when `chain.enabled` is false. */
   readonly chain: SimChain | null;
   /** The validator's peer list for gather-G (sim/round-gather.ts); null for the all-gather. */
-  readonly gather: PeerListPublisher | null;
+  readonly gather: PeerListSchedule | null;
   /** The lagged Gauntlet validator (defence 'gauntlet', sim/validator.ts); null otherwise. */
   readonly validator: LaggedValidator | null;
   /** Which honest peers train on low-quality data (sim/data-quality.ts); null when all are clean. */
@@ -88,7 +88,7 @@ export function createSimContext(cfg: SimConfig, backend: TrainingBackend, root:
   const env = new Environment();
   const clock = cfg.windows === undefined ? null : { windows: cfg.windows, nowS: () => env.now };
   const chain = cfg.chain.enabled ? new SimChain(cfg.chain, cfg.rounds, population.peers.map((p) => p.uid), {}, clock) : null;
-  const gather = cfg.gather === undefined || cfg.gather.peers === 'all' ? null : new PeerListPublisher({ ...cfg.gather, peers: cfg.gather.peers });
+  const gather = cfg.gather === undefined || cfg.gather.peers === 'all' ? null : new PeerListSchedule({ ...cfg.gather, peers: cfg.gather.peers });
   const defence = new Defence(cfg.defence, cfg.optim, backend.layout, comm, backend, root.fork('defence'));
   const gauntlet = cfg.defence.kind === 'gauntlet' ? gauntletConfigOf(cfg.defence) : null;
   const validator = gauntlet === null

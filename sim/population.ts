@@ -29,8 +29,10 @@ export interface SimPeer {
   readonly stepTimeS: number;
   /** Grid carbon intensity where the peer runs, gCO2e/kWh. */
   readonly carbonIntensity: number;
-  readonly trainer: PeerTrainer;
-  readonly commState: unknown;
+  /** Its inner optimiser (AdamW moments, step count); replaced on a 'fresh' restart (peer-state.ts). MUTABLE. */
+  trainer: PeerTrainer;
+  /** Its communicator state (error feedback); replaced on a 'fresh' restart. MUTABLE. */
+  commState: unknown;
   /**
    * Global step its θ replica is at (0 = θ⁰; the buffer is `ctx.replicas.paramsAt(syncedStep)`);
    * null for a joiner that holds no params yet. MUTABLE.

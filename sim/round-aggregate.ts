@@ -12,7 +12,7 @@
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
 import type { RoundState } from '../core/protocol/index.ts';
-import { slashedBetween } from './chain.ts';
+import { slashedBetween } from '../core/gauntlet/lagged.ts';
 import type { SimContext } from './context.ts';
 import { formatReasons } from '../core/defence/reasons.ts';
 import { finaliseOnChain } from './round-close.ts';
@@ -56,6 +56,7 @@ export function aggregateAndDefend(ctx: SimContext, opened: OpenedRound, state: 
   const { comm, env, progress } = ctx;
   const { round, window, participants } = opened;
   const globalStepBefore = progress.globalStep;
+  ctx.validator?.finishDue(round); // busy-window mode: the judgement landing at this close comes before its weights are read
   const { selected } = state.close(env.now);
   const gauntletBefore = ctx.chain !== null && ctx.defence.config.kind === 'gauntlet-oracle' ? ctx.defence.gauntletState : null;
   // The lagged validator judges θ as the window's peers started from it: keep a copy before the step.
@@ -116,9 +117,11 @@ function startValidator(ctx: SimContext, opened: OpenedRound, inbox: RoundInbox,
     arrived: inbox.arrived,
     arrivedAt: inbox.arrivedAt,
     commitments: inbox.commitments,
-    // The sync check of the θ each participant trained from against the global θ of the window.
+    // The sync check of the θ each participant trained from against the global θ of the window. A
+    // current peer's `params` is the live global buffer, which the outer step has just moved on:
+    // it trained from the copy taken before the step.
     sync: new Map(opened.participants.map((p) => {
-      const m = syncOfReplica(ctx.replicas, p.params, params);
+      const m = syncOfReplica(ctx.replicas, p.baseStep === globalStep ? params : p.params, params);
       return [p.peer.uid, { avgStepsBehind: m.avgStepsBehind, syncScore: m.score }];
     })),
     registered: ctx.population.peers.map((p) => p.uid),

@@ -2,15 +2,8 @@
  * Gather as its own step of a SparseLoCo round (config `gather.peers` a number; templar's
  * `gather_with_reserve`, SPEC.md §3–4). Two parts:
  *
- * `PeerListPublisher` (one per run, on the context): the validator's peer list. It is published at
- * the first round and again whenever `refreshEvery` windows have passed since the last one, from
- * every peer registered by then in registration order (the population's order; a peer absent
- * for a round stays a candidate, as templar's "active" peers are those that uploaded within the
- * last few windows) and the weights of the last finalised round: Gauntlet's weights when
- * the run's defence is Gauntlet, else weight 1 for each contributor of that round and 0 for the
- * rest (exactly what the chain mirror posts, sim/chain.ts). With the lagged validator (defence
- * 'gauntlet', sim/validator.ts) a republication takes its latest posted list in force instead. Before any round is finalised there
- * are no weights and the list is registration order (core/protocol/peer-list.ts says why).
+ * `PeerListSchedule` (one per run, on the context): the validator's peer list,
+ * core/protocol/peer-list-schedule.ts (the cluster's validator keeps the same one).
  *
  * `RoundGather` (one per round): the selection hook of the round state. At close it decides, from
  * the on-time messages, which listed messages every syncing peer downloads and which enter the
@@ -35,56 +28,16 @@
  * config is 'invalid' (templar's gather checks shapes while downloading), and a reserve replaces
  * it like a missing one; what passes these checks is judged later by the defence.
  */
-import { gatherFromList, publishPeerList } from '../core/protocol/index.ts';
+import { gatherFromList } from '../core/protocol/index.ts';
 import type { GatherAvailability, GatherResult, PeerList, Submission } from '../core/protocol/index.ts';
+import { passesGatherChecks } from '../core/protocol/gather-committed.ts';
+import type { PeerListSchedule } from '../core/protocol/peer-list-schedule.ts';
 import { assertInvariant } from '../core/errors.ts';
-import type { ParamLayout } from '../core/layout.ts';
-import { CodecError, decodeUpdate } from '../core/sparseloco/codec.ts';
-import { configMismatch } from '../core/sparseloco/config-match.ts';
-import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { SimContext } from './context.ts';
 import { requestSeconds, timeGatherPhase } from './flows-round.ts';
 import type { GatherRowColumns } from './round-close.ts';
-import type { GatherConfig } from './round-gather-config.ts';
 import type { OpenedRound, Participant } from './round-open.ts';
 import type { RoundInbox } from './round-uploads.ts';
-
-/** The validator's peer list across rounds. MUTATED by `listFor`, `recordRound` and `acceptPost`. */
-export class PeerListPublisher {
-  #list: PeerList | null = null;
-  #publishedRound = 0;
-  #weights: ReadonlyMap<number, number> | null = null;
-  /** The lagged validator's posts not yet in force, in posting order (sim/validator.ts). */
-  #posts: { readonly list: PeerList; readonly effectiveFrom: number }[] = [];
-  #inForce: PeerList | null = null;
-
-  constructor(readonly config: GatherConfig & { readonly peers: number }) {}
-
-  /**
-   * The list in force at `round`, republished first when `refreshEvery` windows have passed: the
-   * lagged validator's latest post in force by then (its `effectiveFrom` ≤ round) when there is
-   * one, else from the last finalised round's weights.
-   */
-  listFor(round: number, registered: readonly number[]): PeerList {
-    while (this.#posts.length > 0 && this.#posts[0]!.effectiveFrom <= round) this.#inForce = this.#posts.shift()!.list;
-    if (this.#list === null || round - this.#publishedRound >= this.config.refreshEvery) {
-      this.#list = this.#inForce ?? publishPeerList({ weights: this.#weights, registered, gatherCount: this.config.peers, reserveCount: this.config.reserves });
-      this.#publishedRound = round;
-    }
-    return this.#list;
-  }
-
-  /** The lagged validator posted a list, in force from window `effectiveFrom` on. */
-  acceptPost(post: { readonly list: PeerList; readonly effectiveFrom: number }): void {
-    this.#posts.push(post);
-  }
-
-  /** Keeps a finalised round's weights (Gauntlet's, else 1 per contributor) for the next list. */
-  recordRound(status: 'finalised' | 'skipped', contributors: readonly number[], weights: ReadonlyMap<number, number> | null): void {
-    if (status !== 'finalised') return;
-    this.#weights = weights ?? new Map(contributors.map((uid) => [uid, 1]));
-  }
-}
 
 /** What one syncing peer downloads in a gather. */
 interface PeerDownload {
@@ -106,7 +59,7 @@ export class RoundGather {
   constructor(
     private readonly ctx: SimContext,
     private readonly opened: OpenedRound,
-    publisher: PeerListPublisher,
+    publisher: PeerListSchedule,
   ) {
     this.list = publisher.listFor(opened.round, ctx.population.peers.map((p) => p.uid));
   }
@@ -230,14 +183,4 @@ export function gatherPhaseOutcome(arrivalS: ReadonlyMap<number, number>, bytesO
     lastS = Math.max(lastS, atS);
   }
   return { bytes, seconds: givenUp.length > 0 ? timeoutS : lastS, givenUp };
-}
-
-/** Whether `bytes` decodes strictly as a SparseLoCo message of `layout` with the run's config `cfg`. */
-function passesGatherChecks(bytes: Uint8Array, layout: ParamLayout, cfg: SparseLocoConfig): boolean {
-  try {
-    return configMismatch(decodeUpdate(bytes, layout), layout, cfg) === null;
-  } catch (error) {
-    if (error instanceof CodecError) return false;
-    throw error;
-  }
 }

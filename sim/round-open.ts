@@ -16,6 +16,7 @@ import type { RoundFigures } from './metrics.ts';
 import type { SimPeer } from './population.ts';
 import { syncOfReplica } from './replicas.ts';
 import { gridWindow } from './windows.ts';
+import { applyRestart, restartSemanticsOf } from './peer-state.ts';
 
 /** A present peer as the round opened for it. */
 export interface Participant {
@@ -74,6 +75,7 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
     ? new Map<number, readonly number[]>()
     : assignShards({ seed: cfg.seed, round, activePeers: uids, numShards: ctx.backend.numShards, shardsPerPeer: cfg.shardsPerPeer });
   const warmupWindows = cfg.replicas?.warmupWindows ?? 0;
+  const restart = restartSemanticsOf(cfg.churn);
   let catchUpBytes = 0;
   // Nobody starts before the round opens (windows: a round opening late keeps its grid window).
   const arrivals = active.map(({ arrivalOffsetS }) => Math.max(arrivalOffsetS, lateStartS));
@@ -90,6 +92,7 @@ export function openSimRound(ctx: SimContext, round: number): OpenedRound {
       : { offsetS: arrivalOffsetS + cost.seconds, step: progress.globalStep, caughtUp: true };
     peer.syncedStep = start.step;
     peer.sessionStartRound = sessionStartAfter(peer.sessionStartRound, peer.lastRanRound, round);
+    applyRestart(peer, round, restart, ctx.backend, ctx.comm);
     catchUpBytes += cost.bytes;
     return {
       peer,

@@ -18,23 +18,27 @@
  * So a bad update from a listed peer IS averaged in the round it was sent; the scores act later.
  * A window that closes while the validator is still busy with an earlier one is not validated
  * (templar skips windows it has fallen behind on); `validatorSkipped` counts them.
+ * With `gauntlet.validatorBusyWindows` = B the lag is B windows instead of the timed one
+ * (core/gauntlet/lagged.ts `LaggedSchedule`, what the cluster's validator runs): window w's
+ * judgement lands at the close of window w + B (`finishDue`, before that round's chain post);
+ * bytes, time and energy are charged as in the timed mode.
+ * Plan, judgement and post are core/gauntlet/lagged.ts (one copy with the cluster).
  *
  * Its device and link are drawn from the run's streams 'validator/compute' and 'validator/net'
  * with the peers' distributions, so they never shift a peer's draw.
  */
 import { fnv1a } from '../core/hash.ts';
 import type { GauntletConfig } from '../core/gauntlet/config.ts';
-import type { SyncMeasure } from '../core/gauntlet/penalties.ts';
-import type { ValidatorSubmission } from '../core/gauntlet/validator.ts';
+import { LaggedSchedule, judgeLaggedWindow, planLaggedWindow, postOfJudgement } from '../core/gauntlet/lagged.ts';
+import type { LaggedJudgement, LaggedPlan, LaggedWindowInput } from '../core/gauntlet/lagged.ts';
 import type { WireCharge } from './charge.ts';
-import { createValidatorWindowState, planWindow, postFromState, validateWindow } from '../core/gauntlet/window.ts';
+import { createValidatorWindowState } from '../core/gauntlet/window.ts';
 import type { ValidatorPost, ValidatorWindowState } from '../core/gauntlet/window.ts';
-import type { Commitment } from '../core/gauntlet/integrity.ts';
 import type { ParamLayout } from '../core/layout.ts';
+import type { PeerListSchedule } from '../core/protocol/peer-list-schedule.ts';
 import type { Rng } from '../core/rng.ts';
 import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import type { TrainingBackend } from '../backends/backend.ts';
-import { slashedBetween } from './chain.ts';
 import type { SimConfig } from './config.ts';
 import { sample } from './distributions.ts';
 import { drawDeviceClass, peerRoundEnergyKWh } from './energy.ts';
@@ -42,35 +46,12 @@ import type { DeviceClassConfig } from './energy.ts';
 import type { Environment, ProcessGenerator } from './kernel/index.ts';
 import { drawPeerLink, transferSeconds } from './network.ts';
 import type { PeerLink, StoreLink } from './network.ts';
-import type { PeerListPublisher } from './round-gather.ts';
 
 /** Label of the validator's link and device draws (not a peer uid: peers are ≥ 0). */
 export const VALIDATOR_ID = -1;
 
 /** One closed window as the validator receives it (at the round's close). */
-export interface ValidatorWindowInput {
-  readonly window: number;
-  /** Outer steps applied before the window's aggregate. */
-  readonly globalStep: number;
-  /** θ the window's peers started from (a copy the validator keeps). */
-  readonly params: Float32Array;
-  readonly windowEnd: number; // sim seconds
-  readonly assignments: ReadonlyMap<number, readonly number[]>;
-  /** The messages the peers' aggregate used (the gathered list, or every on-time one), ascending. */
-  readonly gathered: readonly number[];
-  /** Listed peers the gather skipped. */
-  readonly skipped: readonly number[];
-  /** gathered / listed, in [0, 1] (1 for the all-gather). */
-  readonly successRate: number;
-  /** On-time messages in the store, by uid. */
-  readonly arrived: ReadonlyMap<number, Uint8Array>;
-  readonly arrivedAt: ReadonlyMap<number, number>;
-  readonly commitments: ReadonlyMap<number, Commitment>;
-  /** Each active peer's sync measure against `globalStep`, taken at the close. */
-  readonly sync: ReadonlyMap<number, SyncMeasure>;
-  /** Candidates for the next list, registration order. */
-  readonly registered: readonly number[];
-}
+export type ValidatorWindowInput = LaggedWindowInput;
 
 /** The validator's row columns since the previous row (validations that FINISHED in between). */
 export interface ValidatorRowColumns {
@@ -97,7 +78,7 @@ export interface LaggedValidatorParameters {
   readonly store: StoreLink;
   /** The sizes downloads are charged at (sim/charge.ts). */
   readonly charge: WireCharge;
-  readonly publisher: PeerListPublisher | null;
+  readonly publisher: PeerListSchedule | null;
   /** The run's 'validator' stream. */
   readonly rng: Rng;
 }
@@ -115,6 +96,8 @@ export class LaggedValidator {
   #slashes: number[] = [];
   #figures = { validatorBytesDown: 0, validatorTimeS: 0, validatorEvaluated: 0, validatorEnergyKWh: 0, validatorSkipped: 0 };
   #lastPost: ValidatorPost | null = null;
+  /** Busy-window mode (gauntlet.validatorBusyWindows set); null: timed on the validator's link and device. */
+  readonly #schedule: LaggedSchedule<{ input: ValidatorWindowInput; judgement: LaggedJudgement; charge: WindowCharge }> | null;
 
   constructor(private readonly p: LaggedValidatorParameters) {
     const { cfg } = p;
@@ -122,6 +105,7 @@ export class LaggedValidator {
     const compute = p.rng.fork('compute');
     this.device = drawDeviceClass(cfg.energy, VALIDATOR_ID, compute);
     this.stepTimeS = sample(cfg.stepTimeS, compute.fork('step')) * this.device.stepTimeScale * (cfg.compute?.innerStepS ?? 1);
+    this.#schedule = p.gauntlet.validatorBusyWindows === null ? null : new LaggedSchedule(p.gauntlet.validatorBusyWindows);
   }
 
   /** The state as of the last finished window (read only). */
@@ -153,82 +137,87 @@ export class LaggedValidator {
     return out;
   }
 
-  /** A window closed: validate it as a kernel process, unless still busy with an earlier one. */
+  /** A window closed: validate it (a kernel process, or on the busy-window schedule), unless still busy with an earlier one. */
   startWindow(input: ValidatorWindowInput): void {
     this.#lastClosed = input.window;
-    if (this.#busy) {
+    if (this.#busy || this.#schedule?.isBusy() === true) {
       this.#figures.validatorSkipped++;
       return;
     }
+    const plan = this.#plan(input);
+    if (this.#schedule !== null) {
+      const judgement = this.#judge(input, plan);
+      this.#schedule.start(input.window, { input, judgement, charge: this.#chargeOf(plan, judgement) });
+      return;
+    }
     this.#busy = true;
-    this.p.env.process(this.#run(input));
+    this.p.env.process(this.#run(input, plan));
   }
 
-  *#run(input: ValidatorWindowInput): ProcessGenerator<void> {
+  /** Busy-window mode: lands the judgement due at the close of `window` (call it before that round's chain post). */
+  finishDue(window: number): void {
+    const due = this.#schedule?.takeDue(window) ?? null;
+    if (due !== null) this.#finish(due.input, due.judgement, due.charge);
+  }
+
+  *#run(input: ValidatorWindowInput, plan: LaggedPlan): ProcessGenerator<void> {
+    const downloadS = this.#downloadOf(plan).seconds;
+    yield this.p.env.timeout(downloadS);
+    const judgement = this.#judge(input, plan);
+    const charge = this.#chargeOf(plan, judgement);
+    yield this.p.env.timeout(charge.computeS);
+    this.#finish(input, judgement, charge);
+    this.#busy = false;
+  }
+
+  #plan(input: ValidatorWindowInput): LaggedPlan {
+    return planLaggedWindow(this.#state, input, this.p.gauntlet, this.p.rng);
+  }
+
+  #judge(input: ValidatorWindowInput, plan: LaggedPlan): LaggedJudgement {
     const { p } = this;
-    const g = p.gauntlet;
-    const plan = planWindow({ state: this.#state, active: [...input.assignments.keys()].sort((a, b) => a - b), gauntlet: g, rng: p.rng.fork(`plan:${input.window}`) });
-    const wanted = [...new Set([...input.gathered, ...plan.uids])].filter((uid) => input.arrived.has(uid)).sort((a, b) => a - b);
-    const submissions: ValidatorSubmission[] = wanted.map((uid) => ({
-      uid,
-      bytes: input.arrived.get(uid)!,
-      commitment: input.commitments.get(uid) ?? null,
-      arrivedAt: input.arrivedAt.get(uid) ?? null,
-    }));
-    const bytesDown = submissions.reduce((a, s) => a + p.charge.message(s.bytes!), 0);
-    const downloadS = transferSeconds(bytesDown, this.link, p.store, 'download');
-    yield p.env.timeout(downloadS);
+    return judgeLaggedWindow({ input, plan, state: this.#state, layout: p.layout, sparseloco: p.sparseloco, gauntlet: p.gauntlet, numShards: p.backend.numShards, loss: (params, data) => p.backend.evaluate(params, data), hash: fnv1a, rng: p.rng });
+  }
 
-    let shardPasses = 0; // forward passes, one per shard of each loss evaluation
-    const out = validateWindow({
-      window: input.window,
-      globalStep: input.globalStep,
-      params: input.params,
-      assignments: input.assignments,
-      gathered: input.gathered,
-      skipped: input.skipped,
-      successRate: input.successRate,
-      submissions,
-      plan,
-      syncOf: (uid) => input.sync.get(uid) ?? { avgStepsBehind: Infinity, syncScore: 0 },
-      layout: p.layout,
-      cfg: p.sparseloco,
-      gauntlet: g,
-      numShards: p.backend.numShards,
-      loss: (params, data) => {
-        shardPasses += data.shards.length;
-        return p.backend.evaluate(params, data);
-      },
-      hash: fnv1a,
-      windowEnd: input.windowEnd,
-      state: this.#state,
-      rng: p.rng.fork(`window:${input.window}`),
-    });
-    const computeS = (shardPasses * this.stepTimeS) / 3;
-    yield p.env.timeout(computeS);
+  #downloadOf(plan: LaggedPlan): { bytes: number; seconds: number } {
+    const bytes = plan.submissions.reduce((a, s) => a + this.p.charge.message(s.bytes!), 0);
+    return { bytes, seconds: transferSeconds(bytes, this.link, this.p.store, 'download') };
+  }
 
-    // Finished: keep the state, post, record.
-    this.#slashes.push(...slashedBetween(this.#state.gauntlet, out.nextState.gauntlet));
-    this.#state = out.nextState;
+  /** What the window costs the validator: its download and forward passes (a third of a training step per shard). */
+  #chargeOf(plan: LaggedPlan, judgement: LaggedJudgement): WindowCharge {
+    const download = this.#downloadOf(plan);
+    return { bytesDown: download.bytes, downloadS: download.seconds, computeS: (judgement.forwardPasses * this.stepTimeS) / 3, evaluated: judgement.result.evaluated.filter((v) => v.score !== undefined).length };
+  }
+
+  /** Finished: keep the state, post, record. */
+  #finish(input: ValidatorWindowInput, judgement: LaggedJudgement, charge: WindowCharge): void {
+    const { p } = this;
+    this.#slashes.push(...judgement.slashed);
+    this.#state = judgement.result.nextState;
     const gatherCfg = p.publisher?.config;
-    const post = postFromState({
-      weights: out.weights,
-      excluded: out.excluded,
+    const post = postOfJudgement(judgement, {
       registered: input.registered,
-      window: input.window,
       currentWindow: this.#lastClosed + 1,
       gatherCount: gatherCfg?.peers ?? Math.max(1, input.registered.length),
       reserveCount: gatherCfg?.reserves ?? 0,
-      gauntlet: g,
+      gauntlet: p.gauntlet,
     });
     this.#lastPost = post;
     if (post.setsWeights) this.#chainWeights = post.weights;
     p.publisher?.acceptPost(post);
-    const timeS = downloadS + computeS;
-    this.#figures.validatorBytesDown += bytesDown;
+    const timeS = charge.downloadS + charge.computeS;
+    this.#figures.validatorBytesDown += charge.bytesDown;
     this.#figures.validatorTimeS += timeS;
-    this.#figures.validatorEvaluated += out.evaluated.filter((v) => v.score !== undefined).length;
-    this.#figures.validatorEnergyKWh += peerRoundEnergyKWh(this.device, { computeS, presentS: timeS, bytes: bytesDown }, p.cfg.energy.networkKWhPerGB!);
-    this.#busy = false;
+    this.#figures.validatorEvaluated += charge.evaluated;
+    this.#figures.validatorEnergyKWh += peerRoundEnergyKWh(this.device, { computeS: charge.computeS, presentS: timeS, bytes: charge.bytesDown }, p.cfg.energy.networkKWhPerGB!);
   }
+}
+
+/** One window's cost to the validator. */
+interface WindowCharge {
+  readonly bytesDown: number; // real bytes
+  readonly downloadS: number; // sim seconds
+  readonly computeS: number; // sim seconds
+  readonly evaluated: number; // peers
 }

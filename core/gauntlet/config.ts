@@ -85,6 +85,13 @@ export interface GauntletConfig {
   readonly peerListWindowMargin: number;
   /** Weights are set on chain every this many windows (`windows_per_weights` = 2). */
   readonly windowsPerWeights: number;
+  /**
+   * The lagged validator's busy time in windows, integer ≥ 1, or null: the simulator times it (its
+   * downloads and forward passes on its own link and device). With B set, window w's judgement
+   * lands at the close of window w + B and the windows closing in between are skipped — the same
+   * on every backend, so the real cluster reproduces the lag exactly (core/gauntlet/lagged.ts).
+   */
+  readonly validatorBusyWindows: number | null;
 }
 
 export const GAUNTLET_DEFAULTS: GauntletConfig = Object.freeze({
@@ -123,6 +130,7 @@ export const GAUNTLET_DEFAULTS: GauntletConfig = Object.freeze({
   syncSlashMultiplier: 0.75,
   peerListWindowMargin: 1,
   windowsPerWeights: 2,
+  validatorBusyWindows: null,
 });
 
 /** Merges `overrides` into the defaults and validates every field; throws {@link ConfigError}. */
@@ -171,6 +179,7 @@ export function resolveGauntletConfig(overrides: Partial<GauntletConfig> = {}): 
   fraction('syncSlashMultiplier', c.syncSlashMultiplier);
   count('peerListWindowMargin', c.peerListWindowMargin, 0);
   count('windowsPerWeights', c.windowsPerWeights, 1);
+  if (c.validatorBusyWindows !== null) count('validatorBusyWindows', c.validatorBusyWindows, 1);
   return Object.freeze(c);
 }
 

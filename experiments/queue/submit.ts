@@ -14,6 +14,7 @@ import type { ProgressEvent, RunExecutor, RunOutcome, RunTask } from '../runner.
 import { codeVersion } from './code-version.ts';
 import { QueueTaskError } from './errors.ts';
 import { assertReachable } from './reach.ts';
+import { removeQueue } from './remove.ts';
 import { BULL_PREFIX, JOB_ATTEMPTS, JOB_BACKOFF_MS, decodeResult, jobIdOf, newQueueName, taskJobData } from './protocol.ts';
 import type { TaskJobData, TaskJobResult, TaskProgress } from './protocol.ts';
 import { HEARTBEAT_TTL_MS, announceSweep } from './registry.ts';
@@ -85,7 +86,7 @@ export async function runQueueTasks(tasks: readonly RunTask[], options: QueueExe
     return outcomesInTaskOrder(tasks, results);
   } finally {
     await announcement?.stop().catch(() => {}); // workers drop the sweep at their next poll
-    await queue.obliterate({ force: true }).catch((e: unknown) => options.log?.(`could not remove queue ${name}: ${String(e)}`));
+    await removeQueue(queue).catch((e: unknown) => options.log?.(`could not remove queue ${name}: ${String(e)}`));
     await Promise.allSettled([events.close(), queue.close()]);
     redis.disconnect();
   }

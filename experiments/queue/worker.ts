@@ -19,6 +19,7 @@ import type { RunTask } from '../runner.ts';
 import { codeVersion } from './code-version.ts';
 import { CodeVersionError } from './errors.ts';
 import { assertReachable } from './reach.ts';
+import { removeQueue } from './remove.ts';
 import { BULL_PREFIX, JOB_ATTEMPTS, MAX_STALLED, decodeValue, encodeValue } from './protocol.ts';
 import type { SweepAnnouncement, TaskFailure, TaskJobData, TaskJobResult } from './protocol.ts';
 import { claimAbandoned, liveSweeps } from './registry.ts';
@@ -53,18 +54,38 @@ const DEFAULT_LOCK_MS = 30_000;
 const DEFAULT_STALLED_MS = 30_000;
 const DEFAULT_POLL_MS = 1_000;
 
-/** A counting semaphore: at most `size` holders (slots across every sweep this worker serves). */
-function slots(size: number): () => Promise<() => void> {
+/**
+ * A counting semaphore: at most `size` holders (slots across every sweep this worker serves). A
+ * waiter whose `signal` aborts leaves the line at once: a retiring sweep waits for its own tasks,
+ * and one still queued behind another sweep's long task must not hold that up.
+ */
+function slots(size: number): (signal: AbortSignal) => Promise<() => void> {
   let free = size;
   const waiting: (() => void)[] = [];
-  return async () => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    return () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
+  return async (signal) => {
+    signal.throwIfAborted();
+    if (free > 0) {
+      free--;
+      return release;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const granted = (): void => {
+        signal.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = (): void => {
+        waiting.splice(waiting.indexOf(granted), 1);
+        reject(signal.reason);
+      };
+      waiting.push(granted);
+      signal.addEventListener('abort', leave, { once: true });
+    });
+    return release;
   };
 }
 
@@ -91,14 +112,23 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   await assertReachable(options.location);
   const redis = new Redis(connection);
   const acquire = slots(options.jobs);
-  /** Sweeps served now: their BullMQ worker and the abort switch of their running threads. */
-  const served = new Map<string, { worker: Worker<TaskJobData, TaskJobResult>; abort: AbortController }>();
+  /** Sweeps served now: their BullMQ worker, the abort switch of their running threads and those tasks' promises. */
+  const served = new Map<string, { worker: Worker<TaskJobData, TaskJobResult>; abort: AbortController; running: Set<Promise<unknown>> }>();
 
   const fail = async (job: Job<TaskJobData, TaskJobResult>, failure: TaskFailure, recoverable: boolean): Promise<never> => {
     // Recorded on the job so the submitter can raise it typed; for a retryable failure only on the last attempt.
     if (!recoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? JOB_ATTEMPTS)) await job.updateData({ ...job.data, failure });
     const message = `${failure.name}: ${failure.message}`;
     throw recoverable ? new Error(message) : new UnrecoverableError(message);
+  };
+
+  /** `run` with its promise kept in `running` until it settles, so a retiring sweep can wait for its writes. */
+  const tracked = <A extends unknown[], R>(running: Set<Promise<unknown>>, run: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+    const promise = run(...args);
+    running.add(promise);
+    const forget = (): void => void running.delete(promise);
+    promise.then(forget, forget);
+    return promise;
   };
 
   const runJob = (sweep: SweepAnnouncement, abort: AbortSignal) => async (job: Job<TaskJobData, TaskJobResult>, _token?: string, cancel?: AbortSignal): Promise<TaskJobResult> => {
@@ -111,8 +141,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       return fail(job, { name: refusal.name, message: refusal.message, worker: name }, false);
     }
     const task = decodeValue<RunTask>(job.data.task);
-    const release = await acquire();
     const signal = cancel === undefined ? abort : AbortSignal.any([abort, cancel]);
+    const release = await acquire(signal).catch((e: unknown) => fail(job, { name: 'RunCrashedError', message: `${label} was aborted before it started (${String(e)})`, worker: name }, true));
     try {
       log(`task started: ${label}`);
       let progress = Promise.resolve();
@@ -134,7 +164,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const serve = (sweep: SweepAnnouncement): void => {
     const abort = new AbortController();
-    const worker = new Worker<TaskJobData, TaskJobResult>(sweep.queue, runJob(sweep, abort.signal), {
+    const running = new Set<Promise<unknown>>();
+    const worker = new Worker<TaskJobData, TaskJobResult>(sweep.queue, tracked(running, runJob(sweep, abort.signal)), {
       connection,
       prefix: BULL_PREFIX,
       name,
@@ -145,16 +176,22 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       drainDelay: Math.max(1, Math.round(pollMs / 1000)), // seconds of long-poll on an empty queue
     });
     worker.on('error', (e) => log(`queue ${sweep.queue}: ${e.message}`));
-    served.set(sweep.queue, { worker, abort });
+    served.set(sweep.queue, { worker, abort, running });
     log(`serving ${sweep.experiment} sweep ${sweep.queue} (${sweep.tasks} task(s))`);
   };
 
-  const drop = async (queue: string, force: boolean): Promise<void> => {
+  /**
+   * Stops serving `queue`. `force` abandons its running tasks (BullMQ hands them on after the
+   * lock expires); `settle` instead aborts them, waits until their failures are written, and only
+   * then closes — so nothing this worker writes for the queue can land after the caller goes on.
+   */
+  const drop = async (queue: string, mode: 'wait' | 'force' | 'settle'): Promise<void> => {
     const entry = served.get(queue);
     if (entry === undefined) return;
     served.delete(queue);
-    if (force) entry.abort.abort();
-    await entry.worker.close(force).catch(() => {});
+    if (mode !== 'wait') entry.abort.abort();
+    if (mode === 'settle') await Promise.allSettled([...entry.running]);
+    await entry.worker.close(mode === 'force').catch(() => {});
   };
 
   let polling = Promise.resolve();
@@ -173,13 +210,17 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   /**
    * Stops serving a closed sweep and removes its queue's keys. The submitter removes them too, but
    * a BullMQ worker still attached (until its next poll) writes a few back (`meta`,
-   * `stalled-check`); each worker removing them after its own close leaves Redis clean.
+   * `stalled-check`, the failure of a task it aborts); each worker removing them once its own
+   * writes have settled leaves Redis clean: every write precedes the last removal.
    */
   const retire = async (queue: string): Promise<void> => {
-    await drop(queue, true);
-    const closed = new Queue(queue, { connection, prefix: BULL_PREFIX });
-    await closed.obliterate({ force: true }).catch((e: unknown) => log(`could not remove ${queue}: ${e instanceof Error ? e.message : String(e)}`));
+    log(`sweep ${queue} closed: leaving it`);
+    await drop(queue, 'settle');
+    log(`left sweep ${queue}: removing its keys`);
+    const closed = new Queue(queue, { connection, prefix: BULL_PREFIX, skipMetasUpdate: true }); // writes nothing of its own
+    await removeQueue(closed).catch((e: unknown) => log(`could not remove ${queue}: ${e instanceof Error ? e.message : String(e)}`));
     await closed.close();
+    log(`removed sweep ${queue}`);
   };
   const timer = setInterval(() => {
     polling = polling.then(poll).catch((e: unknown) => log(`poll failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -193,7 +234,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     async close(force = false) {
       clearInterval(timer);
       await polling.catch(() => {});
-      await Promise.all([...served.keys()].map((queue) => drop(queue, force)));
+      await Promise.all([...served.keys()].map((queue) => drop(queue, force ? 'force' : 'wait')));
       redis.disconnect();
     },
   };

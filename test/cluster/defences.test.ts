@@ -55,8 +55,8 @@ describe('cluster: the simulator\'s defences in the validator process', function
     await node.close();
   });
 
-  async function bothBackends(defence: DefenceConfig) {
-    const cfg = config(defence);
+  async function bothBackends(defence: DefenceConfig, extra: Partial<SimConfigInput> = {}) {
+    const cfg = { ...config(defence), ...extra };
     const sim = runSimulation(cfg);
     const cluster = await runCluster(cfg, { ...FAST, rpcUrl: node.url });
     expect(cluster.rows.map((r) => r.contributors), 'contributors per round').to.deep.equal(sim.rows.map((r) => r.contributors));
@@ -88,15 +88,19 @@ describe('cluster: the simulator\'s defences in the validator process', function
     expect(sim.rows.map((r) => r.contributors)).to.satisfy((c: number[]) => c.every((n) => n <= 2));
   });
 
-  it('refuses the lagged Gauntlet, naming the key and what runs instead', async () => {
-    let error: unknown;
-    try {
-      await runCluster(config({ kind: 'gauntlet' }), { ...FAST, rpcUrl: node.url });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).to.be.instanceOf(ConfigError);
-    expect((error as ConfigError).key).to.equal('defence.kind');
-    expect(String(error)).to.match(/gauntlet-oracle/);
+  it('lagged gauntlet (busy 1 window): the judgement of window w lands at the close of w + 1 — weights, peer list and slashes as in the simulator', async () => {
+    const defence: DefenceConfig = { kind: 'gauntlet', gauntlet: { validatorBusyWindows: 1, uidsPerWindow: 2 } };
+    const { cluster } = await bothBackends(defence, { rounds: 4, adversaries: [{ attack: { kind: 'sign-flip' }, fraction: 0.25 }] });
+    // Round 0 posts no weights yet (flat 1 each); window 0's judgement sets them at the close of round 1.
+    expect(validatorReport(cluster, 0).postedWeights.every((w) => w === 1)).to.equal(true);
+    expect(new Set(validatorReport(cluster, 1).postedWeights).size).to.be.greaterThan(1);
+    expect([0, 1, 2, 3].map((r) => validatorReport(cluster, r).evaluated)).to.deep.equal([2, 2, 2, 2]);
+    const list = JSON.parse(readFileSync(join(cluster.storeUrl, 'cluster/peer-list-0.json'), 'utf8')) as { primaries: number[] };
+    expect(list.primaries).to.deep.equal([0, 1, 2, 3]);
+  });
+
+  it('lagged gauntlet (busy 2 windows): every other window is skipped, in both backends', async () => {
+    const { cluster } = await bothBackends({ kind: 'gauntlet', gauntlet: { validatorBusyWindows: 2, uidsPerWindow: 2 } }, { rounds: 4 });
+    expect([0, 1, 2, 3].map((r) => validatorReport(cluster, r).validatorSkipped)).to.deep.equal([0, 1, 1, 2]);
   });
 });

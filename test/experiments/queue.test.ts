@@ -45,10 +45,22 @@ describe('queue: sweeps on BullMQ workers (real redis-server, two worker process
     return lines;
   };
   const keys = (): string => redis.cli('--scan', '--pattern', 'sparseloco*');
-  /** Workers drop a finished sweep at their next poll (1 s) and remove the keys they wrote back. */
+  const exitedOf = (worker: Child): boolean => worker.process.exitCode !== null || worker.process.signalCode !== null;
+  /** The sweeps a live worker has served and not yet removed (it logs both). */
+  const unretired = (worker: Child): string[] => {
+    const served = worker.lines.map((l) => /^serving \S+ sweep (\S+) /.exec(l)?.[1]).filter((q): q is string => q !== undefined);
+    return served.filter((q) => !worker.lines.includes(`removed sweep ${q}`));
+  };
+  /**
+   * Workers drop a finished sweep at their next poll (1 s) and remove the keys they wrote back.
+   * Redis can be empty for a moment before a still-attached worker writes `meta` back, so the
+   * check waits until every worker has removed every sweep it served, then looks at the keys.
+   */
   const noKeysLeft = async (): Promise<void> => {
-    for (let i = 0; i < 300 && keys() !== ''; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(keys()).to.equal('');
+    const settled = (): boolean => workers.every((w) => exitedOf(w) || unretired(w).length === 0) && keys() === '';
+    for (let i = 0; i < 300 && !settled(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(keys(), `keys left; the workers' last lines:\n${workers.map((w) => w.lines.slice(-8).join('\n')).join('\n--\n')}`).to.equal('');
+    expect(workers.filter((w) => !exitedOf(w)).map(unretired), "sweeps a live worker still serves").to.deep.equal(workers.filter((w) => !exitedOf(w)).map(() => []));
   };
   const finishedBy = (worker: Child, queueLine: RegExp): string[] => worker.lines.filter((l) => /^task finished:/.test(l) && queueLine.test(l));
 

@@ -10,7 +10,7 @@ import type { SimConfigInput } from '../../sim/config.ts';
 import { runSimulation } from '../../sim/run.ts';
 import type { SimRoundRow } from '../../sim/metrics.ts';
 import { GATHER_DEFAULTS, TEMPLAR_GATHER } from '../../sim/round-gather-config.ts';
-import { PeerListPublisher } from '../../sim/round-gather.ts';
+import { PeerListSchedule } from '../../core/protocol/peer-list-schedule.ts';
 import { configError, FIXED_NET, messageBytes } from './helpers.ts';
 
 const GATHER_COLUMNS = ['gatherListed', 'gathered', 'gatherFellBack', 'gatherMissing', 'gatherTimedOut'] as const;
@@ -51,7 +51,7 @@ describe('sim/round-gather', () => {
   });
 
   it('the validator republishes every refreshEvery windows from the last finalised round (registration order first)', () => {
-    const pub = new PeerListPublisher({ ...TEMPLAR_GATHER, peers: 2, reserves: 1, refreshEvery: 2 });
+    const pub = new PeerListSchedule({ ...TEMPLAR_GATHER, peers: 2, reserves: 1, refreshEvery: 2 });
     const registered = [0, 1, 2, 3, 4];
     expect(pub.listFor(0, registered)).to.deep.equal({ primaries: [0, 1], reserves: [2] });
     pub.recordRound('finalised', [3, 4], null); // contributors weigh 1 each

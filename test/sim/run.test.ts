@@ -239,6 +239,7 @@ describe('sim/run: a failure mid-run', () => {
               get optimizerSteps() {
                 return trainer.optimizerSteps;
               },
+              optimizerState: trainer.optimizerState,
               runInnerLoop(request) {
                 const result = trainer.runInnerLoop(request);
                 if (peerId === 0 && request.round >= failRound) result.delta[0] = Number.NaN;
