@@ -66,7 +66,7 @@ import type { ClusterPlan } from './plan.ts';
 import type { ValidatorRoundReport } from './reports.ts';
 import { createReplica } from './replica.ts';
 import type { Replica } from './replica.ts';
-import { peerListKey, putJson, validatorReportKey } from './store-keys.ts';
+import { baseStepClaimKey, getJsonOrNull, peerListKey, putJson, validatorReportKey } from './store-keys.ts';
 import { catchUp, writeCheckpoint } from './sync.ts';
 import { getValidatorState, putValidatorState } from './validator-state.ts';
 import type { LandingJudgement, ValidatorStateFile } from './validator-state.ts';
@@ -95,6 +95,14 @@ interface LaggedValidatorMemory {
   /** The simulator's 'validator' stream (sim/context.ts). */
   readonly rng: Rng;
   skipped: number;
+}
+
+/** A round's commitment as the validator reads it: chain hash, store object, claimed base step (null: the current global step). */
+interface Committed {
+  readonly uid: number;
+  readonly hash: string;
+  readonly bytes: Uint8Array | null;
+  readonly baseStep: number | null;
 }
 
 /** Runs the validator until the plan's last round is finalised. */
@@ -144,11 +152,12 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
 
   let t0 = performance.now();
   const peerCount = Number(await ctx.chain.peerCount());
-  const committed: { uid: number; hash: string; bytes: Uint8Array | null }[] = [];
+  const committed: Committed[] = [];
   for (let uid = 0; uid < peerCount; uid++) {
     const c = await ctx.chain.commitment({ round: chainRound, uid });
     if (/^0x0*$/.test(c.updateHash)) continue;
-    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)) });
+    const claim = await getJsonOrNull<{ baseStep: number }>(ctx.store, baseStepClaimKey(round, uid));
+    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)), baseStep: claim?.baseStep ?? null });
   }
   const fetchS = since(t0);
   notifyParent({ kind: 'phase', role: 'validator', uid: null, round, phase: 'fetched' });
@@ -238,7 +247,7 @@ function defend(
   memory: ValidatorMemory,
   round: number,
   globalStep: number,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
   loss: LossOracle,
 ): AggregateRoundResult {
   const layout = replica.backend.layout;
@@ -247,7 +256,7 @@ function defend(
   const failures: RoundFailure[] = [];
   const commitments = new Map<number, Commitment>();
   for (const c of committed) {
-    const commitment = { hash: c.hash, baseStep: globalStep };
+    const commitment = { hash: c.hash, baseStep: c.baseStep ?? globalStep };
     commitments.set(c.uid, commitment);
     if (gauntlet !== null) {
       if (c.bytes !== null) accepted.push({ peerUid: c.uid, bytes: c.bytes });
@@ -395,7 +404,7 @@ function judgeWindow(
   round: number,
   globalStep: number,
   paramsBefore: Float32Array,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
   gather: { readonly result: GatherResult; readonly listed: number } | null,
   registered: readonly number[],
   loss: LossOracle,
@@ -422,7 +431,7 @@ function judgeWindow(
     successRate: listed === 0 ? 1 : Math.min(1, gathered.length / listed),
     arrived,
     arrivedAt: new Map([...arrived.keys()].map((uid) => [uid, 0])),
-    commitments: new Map(committed.map((c) => [c.uid, { hash: c.hash, baseStep: globalStep }])),
+    commitments: new Map(committed.map((c) => [c.uid, { hash: c.hash, baseStep: c.baseStep ?? globalStep }])),
     sync: new Map(roster.map((uid) => [uid, { avgStepsBehind: inSync.avgStepsBehind, syncScore: inSync.score }])),
     registered,
   };
