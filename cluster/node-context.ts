@@ -109,7 +109,9 @@ export function notifyParent(message: ChildMessage): void {
 export type ChildMessage =
   | { readonly kind: 'ready'; readonly role: 'peer' | 'validator' | 'store'; readonly uid: number | null }
   | { readonly kind: 'phase'; readonly role: 'peer' | 'validator'; readonly uid: number | null; readonly round: number; readonly phase: 'trained' | 'committed' | 'synced' | 'fetched' | 'finalised' }
-  | { readonly kind: 'done'; readonly role: 'peer' | 'validator' };
+  | { readonly kind: 'done'; readonly role: 'peer' | 'validator' }
+  /** Caught up from the store and the chain (and local state): it plays from `round` on. */
+  | { readonly kind: 'caught-up'; readonly role: 'peer' | 'validator'; readonly uid: number | null; readonly round: number };
 
 /** Runs a process's main, reporting a typed error on stderr and exiting 1 on failure, 0 on success. */
 export function runMain(role: string, main: () => Promise<void>): void {

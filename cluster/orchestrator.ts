@@ -45,6 +45,8 @@ import { CHAIN_RETRY } from './node-context.ts';
 import type { ChildMessage } from './node-context.ts';
 import { startChainNodeProcess } from './chain-node.ts';
 import type { ChainNodeProcess } from './chain-node.ts';
+import { ClockHolds, superviseChild } from './supervision.ts';
+import type { RunRestarts } from './supervision.ts';
 import { churnSchedule, chainRoundOf, windowOf } from './plan.ts';
 import type { ClusterPlan } from './plan.ts';
 import { forkChild, stopAll } from './processes.ts';
@@ -148,13 +150,8 @@ export interface ClusterResult extends SimResult {
   /** Wall ms (epoch) when round 0's window opened, and when each round's window was seen closed. */
   readonly startedAtMs: number;
   readonly windowEndsMs: readonly number[];
-  /** Processes that died unplanned and were started again (cluster/chain-node.ts, the run's supervision). */
+  /** Processes that died unplanned and were started again (cluster/chain-node.ts, cluster/supervision.ts). */
   readonly restarts: RunRestarts;
-}
-
-/** Unplanned deaths the run rode out, by kind of process. */
-export interface RunRestarts {
-  readonly chainNode: number;
 }
 
 /**
@@ -262,29 +259,54 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
         .catch((error: unknown) => log(`live rows: ${String(error)}`)); // the run goes on; its result has every row
     };
 
-    const watch = (child: ChildHandle): ChildHandle => {
+    const holds = new ClockHolds();
+    const restarts = { validator: 0, peers: 0 };
+    const lastRoundOf = new Map<number, number>(); // the last round each uid reported a phase of
+    /** Tracks a child: an error exit fails the run, an unplanned death calls `onDeath` (supervision.ts). */
+    const watch = (child: ChildHandle, onDeath: () => void): ChildHandle => {
       children.add(child);
       pids.push(child.pid);
-      void child.exited.then((code) => {
-        if (code !== 0 && !child.killedOnPurpose()) run.fail(new ClusterError('process-exit', `${child.name} exited with code ${code}:\n${child.stderrTail()}`));
-      });
+      superviseChild(child, () => {
+        holds.release(child.name);
+        log(`${child.name} (pid ${child.pid}) died unplanned`);
+        onDeath();
+      }, (code) => run.fail(new ClusterError('process-exit', `${child.name} exited with code ${code}:\n${child.stderrTail()}`)));
       return child;
+    };
+    /** A peer's unplanned death is churn: it is started again for its next roster round (below, at 'finalised'). */
+    const peerDied = (walletIndex: number): void => {
+      restarts.peers++;
+      const uid = [...walletOfUid].find(([, w]) => w === walletIndex)?.[0];
+      if (uid !== undefined) emitChurn(lastRoundOf.get(uid) ?? 0, uid, 'crashes');
     };
     const startPeer = (walletIndex: number): ChildHandle => {
       const name = `peer-w${walletIndex}`;
       const where = placement(name, `peer-${walletIndex}`);
       // Each local peer's own disk: its state survives its process (cluster/local-state.ts).
       const args = [...nodeArgs, '--state-dir', join(workDir, 'peer-state', `w${walletIndex}`)];
-      return watch(forkChild({ name, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }));
+      const child = watch(forkChild({ name, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }), () => peerDied(walletIndex));
+      if (plan !== null) holds.hold(name); // a (re)join: the clock waits until it has caught up
+      return child;
     };
     const startValidator = (): ChildHandle => {
       const where = placement('validator', 'validator');
-      return watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.validator) }, onMessage: onValidatorMessage, log }));
+      const child = watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.validator) }, onMessage: onValidatorMessage, log }), () => {
+        // Started again at once: it catches up and redoes the round it had not finalised.
+        restarts.validator++;
+        validator = startValidator();
+      });
+      if (plan !== null) holds.hold('validator');
+      return child;
     };
 
     function onPeerMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'ready' && m.uid !== null) run.peerReady(m.uid);
+      if (m.kind === 'caught-up' && m.uid !== null) {
+        const wallet = walletOfUid.get(m.uid);
+        if (wallet !== undefined) holds.release(`peer-w${wallet}`);
+      }
       if (m.kind !== 'phase' || m.uid === null || plan === null) return;
+      lastRoundOf.set(m.uid, m.round);
       emitPhase(m);
       const next = m.round + 1;
       if (m.phase === 'trained' && plan.crashes[m.round]!.includes(m.uid)) {
@@ -299,6 +321,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     }
     function onValidatorMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'done') run.validatorDone();
+      if (m.kind === 'caught-up') holds.release('validator');
       if (m.kind !== 'phase' || plan === null) return;
       emitPhase(m);
       if (m.phase === 'fetched') emitRoundsBefore(m.round);
@@ -362,6 +385,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       blockTimeMs,
       // Real windows on the wall clock, unless the config asks rounds to end once everyone is in.
       pace: cfg.closeWhenComplete ? 'tick' : 'wall',
+      holding: () => holds.holding(),
       onError: (error) => log(`clock: ${String(error)}`),
       fastForwardTo: async (block) => {
         const w0 = windowOf(fixedPlan, 0);
@@ -388,7 +412,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const rows = await collectRows(store, fixedPlan, startedAtMs);
     const last = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(cfg.rounds - 1));
     const chain = await readChainSummary(reader, fixedPlan);
-    return { ...resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000), windowEndsMs, startedAtMs, restarts: { chainNode: node?.restarts() ?? 0 } };
+    return { ...resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000), windowEndsMs, startedAtMs, restarts: { chainNode: node?.restarts() ?? 0, ...restarts } };
   } finally {
     await clock?.stop();
     await stopAll(children);

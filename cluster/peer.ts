@@ -82,6 +82,7 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   const local = ctx.stateDir === undefined ? null : new LocalPeerState(ctx.stateDir, ctx.cfg.optim.method);
   // 'resume': the state saved after the last round this peer encoded before `firstRound`.
   if (local !== null && restartSemanticsOf(ctx.cfg.churn) === 'resume') local.restore(firstRound - 1, trainer, commState);
+  notifyParent({ kind: 'caught-up', role: 'peer', uid, round: firstRound });
 
   for (let round = firstRound; round < plan.rounds; round++) {
     const window = windowOf(plan, round);

@@ -118,6 +118,7 @@ export async function runValidator(ctx: NodeContext): Promise<void> {
   const saved = caught.lastRound === null ? null : await getValidatorState(ctx.store, caught.lastRound);
   if (caught.lastRound !== null && saved === null) throw new ClusterError('missing-object', `validator state of finalised round ${caught.lastRound} is missing from the store`);
   const memory = memoryOf(ctx, saved);
+  notifyParent({ kind: 'caught-up', role: 'validator', uid: null, round: (caught.lastRound ?? -1) + 1 });
   // A restart after round L was finalised: finish L's slashes (those past the recorded count are done).
   if (saved !== null) await slashOnce(ctx, saved.slashes, BigInt(ctx.cfg.chain.slashAmount), BigInt(saved.slashCountBefore));
   for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
