@@ -10,7 +10,7 @@ import { median } from './replay.ts';
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const s2 = (x: number): string => x.toFixed(2);
 const uids = (u: readonly number[]): string => (u.length === 0 ? '–' : u.join(','));
-const linkOf = (r: CellResult): string => (typeof r.cell.uplinkMbps === 'number' ? `${r.cell.uplinkMbps}` : r.cell.uplinkMbps.join('|'));
+const linkOf = (r: CellResult): string => (typeof r.cell.uplinkMbps === 'number' ? `${r.cell.uplinkMbps}` : r.cell.uplinkMbps.join(' or '));
 
 /** Every cell's message transfers' relative errors, pooled: the grid's figure (request time measured). */
 export function gridMedianRelError(cells: readonly CellResult[]): number {
