@@ -47,7 +47,7 @@ function churned(restart: RestartSemantics): SimConfigInput {
 }
 
 describe('cluster: a cluster that survives', function () {
-  this.timeout(300_000); // a run is ~40 s on an idle host; minutes when the two cores are shared with other heavy jobs
+  this.timeout(300_000); // each run took 40–77 s on the two cores shared with other jobs (load average 20–33)
 
   for (const restart of ['resume', 'fresh'] as const) {
     it(`churn with restart '${restart}': killed and restarted peers end on the simulator's params, bit for bit`, async () => {
