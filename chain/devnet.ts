@@ -53,15 +53,18 @@ export async function startHardhatNode(options: { hostname?: string; port?: numb
 }
 
 /**
- * Starts ganache on `hostname:port` (port 0: a free one) with deterministic accounts. ganache 7.9
+ * Starts ganache on `hostname:port` (port 0: a free one) with deterministic accounts (10, or
+ * `totalAccounts`), in memory or on disk in `dbPath`. ganache 7.9
  * knows hardforks up to shanghai; the Coordinator uses no cancun opcode (checked by the ganache test).
  */
-export async function startGanache(options: { hostname?: string; port?: number } = {}): Promise<LocalNode> {
+export async function startGanache(options: { hostname?: string; port?: number; dbPath?: string; totalAccounts?: number } = {}): Promise<LocalNode> {
   const ganache = await importGanacheQuietly();
   const server = ganache.server({
     logging: { quiet: true },
     chain: { hardfork: 'shanghai' },
-    wallet: { deterministic: true },
+    wallet: { deterministic: true, ...(options.totalAccounts === undefined ? {} : { totalAccounts: options.totalAccounts }) },
+    // A folder keeps the chain on disk: ganache started again on it goes on from the last block written.
+    ...(options.dbPath === undefined ? {} : { database: { dbPath: options.dbPath } }),
   });
   await server.listen(options.port ?? 0, options.hostname ?? '127.0.0.1');
   const { address, port } = server.address();

@@ -162,7 +162,10 @@ export class TransactionSender {
             // Sent or not, we cannot tell: the caller must not assume either way.
             throw new ChainRpcError(error.reason, false, 'eth_sendRawTransaction', error.message, txHash, { cause: error });
           }
-          continue; // the same bytes again: the node dedupes by hash
+          // The same bytes again (the node dedupes by hash), after the read retry's backoff: a
+          // restarting node refuses connections for a few seconds.
+          await new Promise((resolve) => setTimeout(resolve, (this.retry.backoffMs ?? 50) * 2 ** attempt));
+          continue;
         }
         const message = (error as Error).message ?? '';
         const revertData = findRevertData(error);
@@ -181,7 +184,7 @@ export class TransactionSender {
         throw new ChainRpcError('rpc', false, 'eth_sendRawTransaction', message + code, txHash, { cause: error });
       }
     }
-    return { status: 'mined', receipt: await this.waitForReceipt(txHash) };
+    return { status: 'mined', receipt: await this.waitForReceipt(txHash, raw) };
   }
 
   private async receiptOrUndefined(txHash: Hex): Promise<RpcReceipt | undefined> {
@@ -193,15 +196,30 @@ export class TransactionSender {
     }
   }
 
-  private async waitForReceipt(txHash: Hex): Promise<RpcReceipt> {
+  /**
+   * Polls for the receipt. A node restarted from its database after accepting the transaction but
+   * before writing it no longer knows it: then the same signed bytes are sent again.
+   */
+  private async waitForReceipt(txHash: Hex, raw: string): Promise<RpcReceipt> {
     const deadline = performance.now() + this.receiptTimeoutMs;
     for (;;) {
       const receipt = await this.receiptOrUndefined(txHash);
       if (receipt) return receipt;
+      await this.resendIfForgotten(txHash, raw);
       if (performance.now() > deadline) {
         throw new ChainRpcError('not-mined', false, 'eth_getTransactionReceipt', `no receipt after ${this.receiptTimeoutMs} ms`, txHash);
       }
       await new Promise((resolve) => setTimeout(resolve, this.pollIntervalMs));
+    }
+  }
+
+  /** Re-sends `raw` when the node answers that it does not know `txHash` (lost in a node restart). */
+  private async resendIfForgotten(txHash: Hex, raw: string): Promise<void> {
+    try {
+      const known = await this.transport.request({ method: 'eth_getTransactionByHash', params: [txHash] });
+      if (known === null) await this.transport.request({ method: 'eth_sendRawTransaction', params: [raw] });
+    } catch {
+      // Node still down, or it now knows the bytes: the next receipt poll decides.
     }
   }
 

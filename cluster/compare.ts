@@ -84,6 +84,34 @@ export interface ArmRun {
   /** On-chain rewards accrued per uid at the end, wei (decimal strings). */
   readonly rewardsByUid: Readonly<Record<number, string>>;
   readonly paramsHash: string;
+  /** The cluster's timing (absent for the simulator's run). */
+  readonly timing?: ClusterTiming;
+}
+
+/** Wall-clock means over a cluster run's rounds (seconds): the round, and the validator's parts. */
+export interface ClusterTiming {
+  /** Window open → results mined, per round. */
+  readonly roundWallS: number;
+  /** The validator's commitment reads and object fetches. */
+  readonly fetchS: number;
+  /** Integrity checks + defence + outer step (Gauntlet's forward passes included). */
+  readonly validateS: number;
+  /** Gauntlet's forward passes alone (its evaluation), inside validateS; 0 without Gauntlet. */
+  readonly evaluateS: number;
+  /** Checkpoint + postResults + slashes mined. */
+  readonly postS: number;
+}
+
+/** Means of the cluster's per-round wall times (rows) and the validator's reports, same rounds. */
+export function clusterTimingOf(rows: readonly { readonly roundWallS: number }[], reports: readonly { readonly fetchS: number; readonly validateS: number; readonly scoreS?: number; readonly postS: number }[]): ClusterTiming {
+  const mean = <T>(xs: readonly T[], f: (x: T) => number): number => (xs.length === 0 ? Number.NaN : xs.reduce((a, x) => a + f(x), 0) / xs.length);
+  return {
+    roundWallS: mean(rows, (r) => r.roundWallS),
+    fetchS: mean(reports, (r) => r.fetchS),
+    validateS: mean(reports, (r) => r.validateS),
+    evaluateS: mean(reports, (r) => r.scoreS ?? 0),
+    postS: mean(reports, (r) => r.postS),
+  };
 }
 
 /** A difference between the backends: a round's field, or a whole-run one (round null). */
@@ -107,6 +135,8 @@ export interface ArmAgreement {
   readonly finalLossCluster: number;
   /** Every difference, round by round; empty when the arm agrees. */
   readonly differences: readonly ArmDifference[];
+  /** The cluster run's wall times (means per round); null when not measured. */
+  readonly clusterTiming: ClusterTiming | null;
 }
 
 /** Compares one arm run on both backends. */
@@ -140,15 +170,32 @@ export function compareArm(arm: string, sim: ArmRun, cluster: ArmRun): ArmAgreem
     finalLossSim: sim.rows[sim.rows.length - 1]?.heldoutLoss ?? Number.NaN,
     finalLossCluster: cluster.rows[cluster.rows.length - 1]?.heldoutLoss ?? Number.NaN,
     differences,
+    clusterTiming: cluster.timing ?? null,
   };
 }
 
-/** The per-arm agreement as a Markdown table (✓ / ✗ per column, final held-out loss of both). */
+/**
+ * The per-arm agreement as a Markdown table (✓ / ✗ per column, final held-out loss of both, the
+ * cluster's mean round wall time and its validator's validate / evaluation time), then every
+ * difference round by round.
+ */
 export function agreementTable(arms: readonly ArmAgreement[]): string {
   const mark = (ok: boolean): string => (ok ? '✓' : '✗');
-  const lines = ['| arm | bytes | selected | rewards | params hash | final loss sim | final loss cluster |', '|---|---|---|---|---|---|---|'];
+  const secs = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
+  const lines = [
+    '| arm | bytes | selected | rewards | params hash | final loss sim | final loss cluster | round wall s | validate s | evaluation s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const a of arms) {
-    lines.push(`| ${a.arm} | ${mark(a.bytesEqual)} | ${mark(a.selectedEqual)} | ${mark(a.rewardsEqual)} | ${mark(a.paramsHashEqual)} | ${a.finalLossSim.toFixed(4)} | ${a.finalLossCluster.toFixed(4)} |`);
+    const t = a.clusterTiming;
+    lines.push(`| ${a.arm} | ${mark(a.bytesEqual)} | ${mark(a.selectedEqual)} | ${mark(a.rewardsEqual)} | ${mark(a.paramsHashEqual)} | ${a.finalLossSim.toFixed(4)} | ${a.finalLossCluster.toFixed(4)} | ${secs(t?.roundWallS)} | ${secs(t?.validateS)} | ${secs(t?.evaluateS)} |`);
+  }
+  const differing = arms.filter((a) => a.differences.length > 0);
+  if (differing.length > 0) {
+    lines.push('', 'Differences (round: field sim → cluster):', '');
+    for (const a of differing) {
+      for (const d of a.differences) lines.push(`- ${a.arm}, ${d.round === null ? 'run' : `round ${d.round}`}: ${d.field} ${JSON.stringify(d.sim)} → ${JSON.stringify(d.cluster)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

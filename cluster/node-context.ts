@@ -27,6 +27,12 @@ import { timedStoreFromEnv } from './transfer-log.ts';
 /** The environment variable carrying a forked process's name (its transfer-log records say who). */
 export const NODE_NAME_ENV = 'CLUSTER_NODE_NAME';
 
+/**
+ * Chain-client retries of every cluster process: 9 retries from 50 ms, doubling, ride out ≈ 25 s
+ * without the node (a restart of the chain node process, cluster/chain-node.ts).
+ */
+export const CHAIN_RETRY = Object.freeze({ retries: 9, backoffMs: 50 });
+
 /** A process's command line. */
 export interface NodeArgs {
   readonly rpc: string;
@@ -75,7 +81,7 @@ export async function openNode(args: NodeArgs): Promise<NodeContext> {
   const cfgInput = await waitForJson<SimConfigInput>(store, CONFIG_KEY);
   const deployment = await waitForJson<{ address: Address }>(store, DEPLOYMENT_KEY);
   const wallet = new Wallet(args.key);
-  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: { retries: 6, backoffMs: 50 } });
+  const chain = createEvmChainClient({ transport, address: deployment.address, wallet, retry: CHAIN_RETRY });
   return { store, chain, account: wallet.address, cfg: resolveSimConfig(cfgInput), coordinator: deployment.address, ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }) };
 }
 
@@ -110,7 +116,9 @@ export function notifyParent(message: ChildMessage): void {
 export type ChildMessage =
   | { readonly kind: 'ready'; readonly role: 'peer' | 'validator' | 'store'; readonly uid: number | null }
   | { readonly kind: 'phase'; readonly role: 'peer' | 'validator'; readonly uid: number | null; readonly round: number; readonly phase: 'trained' | 'committed' | 'synced' | 'fetched' | 'finalised' }
-  | { readonly kind: 'done'; readonly role: 'peer' | 'validator' };
+  | { readonly kind: 'done'; readonly role: 'peer' | 'validator' }
+  /** Caught up from the store and the chain (and local state): it plays from `round` on. */
+  | { readonly kind: 'caught-up'; readonly role: 'peer' | 'validator'; readonly uid: number | null; readonly round: number };
 
 /** Runs a process's main, reporting a typed error on stderr and exiting 1 on failure, 0 on success. */
 export function runMain(role: string, main: () => Promise<void>): void {

@@ -14,7 +14,7 @@ import type { TrainingBackend } from '../backends/backend.ts';
 import { checkRunFitsBackend, prepareBackend } from '../backends/index.ts';
 import type { EngineName } from '../backends/index.ts';
 import type { SimConfig } from '../sim/config.ts';
-import { assertClusterAttacks } from './attacks.ts';
+import { assertDefenceFitsMethod } from '../core/defence/config.ts';
 
 /** A node's model state. `params` and `shared` are MUTATED by each applied round. */
 export interface Replica {
@@ -25,8 +25,8 @@ export interface Replica {
   /** The device label the engine reported (GPU adapter, GPUs, host CPU); null for the surrogate. */
   readonly device: string | null;
   readonly comm: Communicator;
-  /** The run's SparseLoCo config (the only method the cluster runs). */
-  readonly sparseloco: SparseLocoConfig;
+  /** The run's SparseLoCo config; null for DiLoCo. */
+  readonly sparseloco: SparseLocoConfig | null;
   /** The global params this node holds. */
   readonly params: Float32Array;
   readonly shared: unknown;
@@ -35,8 +35,7 @@ export interface Replica {
 /**
  * Builds the replica for a resolved config (selects the tfjs engine when the backend is tfjs).
  *
- * @throws {ConfigError} for a method the cluster does not run (only SparseLoCo: its outer step has
- *   no state beyond the params, so a checkpoint of the params is a full checkpoint).
+ * @throws {ConfigError} for a config the cluster does not run ({@link assertClusterMethod}).
  * @example const replica = await createReplica(resolveSimConfig(input));
  */
 export async function createReplica(cfg: SimConfig): Promise<Replica> {
@@ -47,7 +46,7 @@ export async function createReplica(cfg: SimConfig): Promise<Replica> {
   checkRunFitsBackend(backend, cfg.shardsPerPeer, cfg.optim);
   const comm = createCommunicator(backend.layout, cfg.optim);
   const { method: _method, ...overrides } = cfg.optim as { method: string } & Partial<SparseLocoConfig>;
-  const sparseloco = resolveSparseLocoConfig(overrides);
+  const sparseloco = cfg.optim.method === 'sparseloco' ? resolveSparseLocoConfig(overrides) : null;
   return { cfg, backend, engine: prepared.engine, device: prepared.device?.label ?? null, comm, sparseloco, params: backend.initParams(root.fork('init')), shared: comm.createSharedState() };
 }
 
@@ -57,14 +56,22 @@ export function initialParams(cfg: SimConfig, backend: TrainingBackend): Float32
 }
 
 /**
- * Throws unless the cluster can run `cfg`: SparseLoCo (cadence 'round', stateless outer step),
- * attacks the peer processes run (cluster/attacks.ts), every defence (the validator process runs them all), no
- * scripted joins.
+ * Throws unless the cluster can run `cfg`: a round-cadence method — SparseLoCo, or DiLoCo through
+ * the store (its outer Nesterov momentum is checkpointed beside the params, cluster/sync.ts); the
+ * inner-step methods DDP and DeMo step in lockstep on every inner step, which the cluster's
+ * one-window-per-round protocol does not run, and a ring all-reduce between processes is not
+ * built — a defence that fits the method (core/defence), attacks only on SparseLoCo (the peer
+ * processes run every one, cluster/attacks.ts), no scripted joins.
  */
 export function assertClusterMethod(cfg: SimConfig): void {
-  if (cfg.optim.method !== 'sparseloco') {
-    throw new ConfigError('optim.method', cfg.optim.method, 'must be "sparseloco" on the cluster (checkpoints hold params only; other methods carry outer-optimiser state)');
+  const method = cfg.optim.method;
+  if (method !== 'sparseloco' && method !== 'diloco') {
+    throw new ConfigError('optim.method', method, 'is not run on the cluster: it runs the round-cadence methods "sparseloco" and "diloco" (DDP and DeMo step in lockstep on every inner step)');
   }
-  assertClusterAttacks(cfg);
+  if (cfg.transport === 'ring') {
+    throw new ConfigError('transport', cfg.transport, 'is not run on the cluster (a ring all-reduce between processes is not built): use --set transport=store');
+  }
+  assertDefenceFitsMethod(cfg.defence, method);
+  if (method !== 'sparseloco' && cfg.adversaries.length > 0) throw new ConfigError('adversaries', cfg.adversaries.length, `must be empty with optim.method "${method}" on the cluster (the attacker processes forge SparseLoCo messages)`);
   if (cfg.churn.joins !== undefined) throw new ConfigError('churn.joins', cfg.churn.joins.kind, 'is not supported on the cluster yet (peers are the registered processes)');
 }

@@ -3,10 +3,13 @@
  * messages, the defence's outer step of them in ascending uid order (`applySelection`: the
  * communicator's apply, or the robust step), check the result against the validator's
  * aggregate hash), and catch up from the store after a (re)start (latest checkpoint, then replay
- * the finalised rounds after it). Shared by peers and the validator, so both compute the same bits.
+ * the finalised rounds after it; DiLoCo's outer momentum with it). Shared by peers and the
+ * validator, so both compute the same bits.
  */
 import type { PeerMessage } from '../core/baselines/index.ts';
 import { applySelection } from '../core/defence/aggregate-round.ts';
+import { dilocoStateBytes, restoreDilocoState } from '../core/baselines/diloco.ts';
+import type { DilocoSharedState } from '../core/baselines/diloco.ts';
 import { paramBytes } from '../core/hash.ts';
 import { checkpointKey, parseStorageKey, updateKey } from '../core/protocol/index.ts';
 import type { ObjectStore } from '../backends/store/index.ts';
@@ -19,6 +22,7 @@ import { paramsHash } from './hashes.ts';
 import { logicalRoundOf } from './plan.ts';
 import type { ClusterPlan } from './plan.ts';
 import { initialParams } from './replica.ts';
+import { outerStateKey } from './store-keys.ts';
 import type { Replica } from './replica.ts';
 
 /** What applying one round cost. */
@@ -101,6 +105,7 @@ export async function catchUp(replica: Replica, store: ObjectStore, chain: Coord
     }
     replica.params.set(view);
   }
+  await restoreOuterState(replica, store, checkpoint);
   // Replay only rounds after the checkpoint's: skipped rounds change nothing and need no download.
   for (const h of steps.slice(checkpoint)) bytes += (await applyFinalisedRound(replica, store, h.round, h.f)).bytesDown;
   const last = history.length === 0 ? null : history[history.length - 1]!.round;
@@ -121,7 +126,24 @@ async function newestCheckpoint(store: ObjectStore, maxStep: number): Promise<nu
   return best;
 }
 
-/** Writes the checkpoint of `params` after `globalStep` outer steps. */
-export async function writeCheckpoint(store: ObjectStore, globalStep: number, params: Float32Array): Promise<void> {
-  await store.put(checkpointKey(globalStep), paramBytes(params).slice());
+/**
+ * Writes the checkpoint after `globalStep` outer steps: the params, and for DiLoCo its outer
+ * Nesterov state (`cluster/outer-state-<step>.bin`, core/baselines/diloco.ts), written first so a
+ * node that finds the params finds the state too.
+ */
+export async function writeCheckpoint(store: ObjectStore, globalStep: number, replica: Replica): Promise<void> {
+  if (replica.comm.method === 'diloco') await store.put(outerStateKey(globalStep), dilocoStateBytes(replica.shared as DilocoSharedState));
+  await store.put(checkpointKey(globalStep), paramBytes(replica.params).slice());
+}
+
+/** DiLoCo's outer state as of checkpoint `step` (fresh at step 0); nothing for the other methods, whose outer step keeps no state. */
+async function restoreOuterState(replica: Replica, store: ObjectStore, step: number): Promise<void> {
+  if (replica.comm.method !== 'diloco') return;
+  const state = replica.shared as DilocoSharedState;
+  if (step === 0) {
+    state.buf.fill(0);
+    state.steps = 0;
+    return;
+  }
+  restoreDilocoState(state, await getRequired(store, outerStateKey(step)));
 }

@@ -46,7 +46,9 @@ import type { GauntletState } from '../core/gauntlet/rating.ts';
 import type { LossOracle } from '../core/gauntlet/score.ts';
 import { createValidatorWindowState } from '../core/gauntlet/window.ts';
 import type { ValidatorWindowState } from '../core/gauntlet/window.ts';
+import { assertInvariant } from '../core/errors.ts';
 import { fnv1a, paramBytes } from '../core/hash.ts';
+import type { SparseLocoConfig } from '../core/sparseloco/config.ts';
 import { gatherCommitted, passesGatherChecks } from '../core/protocol/gather-committed.ts';
 import { assignShards, measureSyncScore, syncSampleIndices, updateKey } from '../core/protocol/index.ts';
 import type { GatherResult } from '../core/protocol/index.ts';
@@ -64,7 +66,7 @@ import type { ClusterPlan } from './plan.ts';
 import type { ValidatorRoundReport } from './reports.ts';
 import { createReplica } from './replica.ts';
 import type { Replica } from './replica.ts';
-import { peerListKey, putJson, validatorReportKey } from './store-keys.ts';
+import { baseStepClaimKey, getJsonOrNull, peerListKey, putJson, validatorReportKey } from './store-keys.ts';
 import { catchUp, writeCheckpoint } from './sync.ts';
 import { getValidatorState, putValidatorState } from './validator-state.ts';
 import type { LandingJudgement, ValidatorStateFile } from './validator-state.ts';
@@ -95,6 +97,14 @@ interface LaggedValidatorMemory {
   skipped: number;
 }
 
+/** A round's commitment as the validator reads it: chain hash, store object, claimed base step (null: the current global step). */
+interface Committed {
+  readonly uid: number;
+  readonly hash: string;
+  readonly bytes: Uint8Array | null;
+  readonly baseStep: number | null;
+}
+
 /** Runs the validator until the plan's last round is finalised. */
 export async function runValidator(ctx: NodeContext): Promise<void> {
   const replica = await createReplica(ctx.cfg);
@@ -108,6 +118,7 @@ export async function runValidator(ctx: NodeContext): Promise<void> {
   const saved = caught.lastRound === null ? null : await getValidatorState(ctx.store, caught.lastRound);
   if (caught.lastRound !== null && saved === null) throw new ClusterError('missing-object', `validator state of finalised round ${caught.lastRound} is missing from the store`);
   const memory = memoryOf(ctx, saved);
+  notifyParent({ kind: 'caught-up', role: 'validator', uid: null, round: (caught.lastRound ?? -1) + 1 });
   // A restart after round L was finalised: finish L's slashes (those past the recorded count are done).
   if (saved !== null) await slashOnce(ctx, saved.slashes, BigInt(ctx.cfg.chain.slashAmount), BigInt(saved.slashCountBefore));
   for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
@@ -141,11 +152,12 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
 
   let t0 = performance.now();
   const peerCount = Number(await ctx.chain.peerCount());
-  const committed: { uid: number; hash: string; bytes: Uint8Array | null }[] = [];
+  const committed: Committed[] = [];
   for (let uid = 0; uid < peerCount; uid++) {
     const c = await ctx.chain.commitment({ round: chainRound, uid });
     if (/^0x0*$/.test(c.updateHash)) continue;
-    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)) });
+    const claim = await getJsonOrNull<{ baseStep: number }>(ctx.store, baseStepClaimKey(round, uid));
+    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)), baseStep: claim?.baseStep ?? null });
   }
   const fetchS = since(t0);
   notifyParent({ kind: 'phase', role: 'validator', uid: null, round, phase: 'fetched' });
@@ -158,7 +170,7 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   const list = lagged?.peerList?.listFor(round, registered) ?? null;
   if (list !== null) await putJson(ctx.store, peerListKey(round), list);
   const landed = lagged === null ? null : landJudgement(lagged, round, registered, ctx.cfg.gather);
-  const gather = list === null ? null : gatherCommitted(list, onTimeOf(committed), (bytes) => passesGatherChecks(bytes, replica.backend.layout, replica.sparseloco));
+  const gather = list === null ? null : gatherCommitted(list, onTimeOf(committed), (bytes) => passesGatherChecks(bytes, replica.backend.layout, sparseLocoOf(replica)));
   const aggregated = gather === null ? committed : committed.filter((c) => gather.used.includes(c.uid));
   const paramsBefore = lagged === null ? null : replica.params.slice();
   const out = defend(ctx, replica, plan, memory, round, globalStep, aggregated, scoring.loss);
@@ -175,7 +187,7 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
   t0 = performance.now();
   const checkpoint = status === 'finalised' && globalStep % plan.checkpointEvery === 0;
   // The checkpoint goes in before the results: a peer that sees the round finalised finds it.
-  if (checkpoint) await writeCheckpoint(ctx.store, globalStep, replica.params);
+  if (checkpoint) await writeCheckpoint(ctx.store, globalStep, replica);
   const maxSelected = Math.min(ctx.cfg.peers, ctx.cfg.chain.maxSelected);
   const post = chainPost(contributors.map((uid) => ({ uid, weight: weights?.get(uid) ?? null })), weights !== null, maxSelected);
   // The memory goes in before the chain actions: a restarted validator neither loses it nor slashes twice.
@@ -235,7 +247,7 @@ function defend(
   memory: ValidatorMemory,
   round: number,
   globalStep: number,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
   loss: LossOracle,
 ): AggregateRoundResult {
   const layout = replica.backend.layout;
@@ -244,10 +256,16 @@ function defend(
   const failures: RoundFailure[] = [];
   const commitments = new Map<number, Commitment>();
   for (const c of committed) {
-    const commitment = { hash: c.hash, baseStep: globalStep };
+    const commitment = { hash: c.hash, baseStep: c.baseStep ?? globalStep };
     commitments.set(c.uid, commitment);
     if (gauntlet !== null) {
       if (c.bytes !== null) accepted.push({ peerUid: c.uid, bytes: c.bytes });
+      continue;
+    }
+    if (replica.sparseloco === null) {
+      // DiLoCo: the hash against the commitment here; decoding is the communicator's apply, as in the simulator.
+      if (c.bytes !== null && sha256Hex(c.bytes) === c.hash) accepted.push({ peerUid: c.uid, bytes: c.bytes });
+      else failures.push({ uid: c.uid, reason: c.bytes === null ? 'missing' : 'hash-mismatch' });
       continue;
     }
     const verdict = checkSubmission({ bytes: c.bytes, commitment, arrivedAt: 0 }, { layout, cfg: replica.sparseloco, hash: sha256Hex, windowEnd: 0, globalStep });
@@ -325,6 +343,12 @@ async function postOnce(ctx: NodeContext, chainRound: bigint, uids: readonly num
   }
 }
 
+/** The run's SparseLoCo config; the Gauntlet paths only run on SparseLoCo (replica.ts refuses the rest). */
+function sparseLocoOf(replica: Replica): SparseLocoConfig {
+  assertInvariant(replica.sparseloco !== null, `Gauntlet runs on SparseLoCo messages (method "${replica.cfg.optim.method}")`);
+  return replica.sparseloco;
+}
+
 /** The committed objects that are in the store, by uid (on time: the contract refuses late commits). */
 function onTimeOf(committed: readonly { uid: number; bytes: Uint8Array | null }[]): Map<number, Uint8Array> {
   return new Map(committed.filter((c) => c.bytes !== null).map((c) => [c.uid, c.bytes!]));
@@ -380,7 +404,7 @@ function judgeWindow(
   round: number,
   globalStep: number,
   paramsBefore: Float32Array,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
   gather: { readonly result: GatherResult; readonly listed: number } | null,
   registered: readonly number[],
   loss: LossOracle,
@@ -407,12 +431,12 @@ function judgeWindow(
     successRate: listed === 0 ? 1 : Math.min(1, gathered.length / listed),
     arrived,
     arrivedAt: new Map([...arrived.keys()].map((uid) => [uid, 0])),
-    commitments: new Map(committed.map((c) => [c.uid, { hash: c.hash, baseStep: globalStep }])),
+    commitments: new Map(committed.map((c) => [c.uid, { hash: c.hash, baseStep: c.baseStep ?? globalStep }])),
     sync: new Map(roster.map((uid) => [uid, { avgStepsBehind: inSync.avgStepsBehind, syncScore: inSync.score }])),
     registered,
   };
   const planned = planLaggedWindow(lagged.state, input, lagged.gauntlet, lagged.rng);
-  const judgement = judgeLaggedWindow({ input, plan: planned, state: lagged.state, layout, sparseloco: replica.sparseloco, gauntlet: lagged.gauntlet, numShards: replica.backend.numShards, loss, hash: sha256Hex, rng: lagged.rng });
+  const judgement = judgeLaggedWindow({ input, plan: planned, state: lagged.state, layout, sparseloco: sparseLocoOf(replica), gauntlet: lagged.gauntlet, numShards: replica.backend.numShards, loss, hash: sha256Hex, rng: lagged.rng });
   const { weights, excluded, nextState } = judgement.result;
   lagged.schedule.start(round, { window: round, result: { weights, excluded, nextState }, slashed: judgement.slashed });
   return judgement.result.evaluated.filter((v) => v.score !== undefined).length;

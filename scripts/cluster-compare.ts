@@ -4,7 +4,7 @@
  * loopback cluster, and writes the comparison — `agreement.json` (identical bytes per round?
  * final held-out loss within tolerance?), both runs' rows, and `sim-vs-cluster.svg|.png|.vl.json`.
  *
- * With `--arms all` (the default for `byzantine-cluster`) every arm runs on both backends and
+ * With `--arms all` (the default for `byzantine-cluster` and `attacks-cluster`) every arm runs on both backends and
  * `agreement.json` holds, per arm, bytesEqual, selectedEqual (same peers paid on chain every
  * round), rewardsEqual (same on-chain rewards per uid), paramsHashEqual, both final held-out
  * losses and every difference round by round; `agreement.md` is the same as a table.
@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { agreementTable, compareArm, compareRuns, comparisonSpec } from '../cluster/compare.ts';
+import { agreementTable, clusterTimingOf, compareArm, compareRuns, comparisonSpec } from '../cluster/compare.ts';
 import type { ArmAgreement, ArmRun } from '../cluster/compare.ts';
 import type { ValidatorRoundReport } from '../cluster/reports.ts';
 import { getJsonOrNull, validatorReportKey } from '../cluster/store-keys.ts';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 }
 
 /** Experiments whose comparison runs every arm unless `--arms first` says otherwise. */
-const ALL_ARMS_BY_DEFAULT = ['byzantine-cluster'];
+const ALL_ARMS_BY_DEFAULT = ['byzantine-cluster', 'attacks-cluster'];
 
 /** The simulator's run of one arm: rows, uids paid on its chain mirror each round, rewards, params hash. */
 async function simArm(config: SimConfigInput): Promise<ArmRun> {
@@ -105,10 +105,13 @@ async function clusterArm(config: SimConfigInput, dir: string, blockTimeMs: numb
   const result = await runCluster(config, { workDir: dir, storeUrl: join(dir, 'store'), blockTimeMs, log: (l) => console.error(l) });
   const store = parseStoreUrl(result.storeUrl);
   const selected: number[][] = [];
+  const reports: ValidatorRoundReport[] = [];
   for (let round = 0; round < result.plan.rounds; round++) {
-    selected.push([...((await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(round)))?.postedUids ?? [])]);
+    const report = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(round));
+    if (report !== null) reports.push(report);
+    selected.push([...(report?.postedUids ?? [])]);
   }
-  return { rows: result.rows, selected, rewardsByUid: result.chain.rewardsByUid ?? {}, paramsHash: result.finalParamsHash };
+  return { rows: result.rows, selected, rewardsByUid: result.chain.rewardsByUid ?? {}, paramsHash: result.finalParamsHash, timing: clusterTimingOf(result.rows, reports) };
 }
 
 main().catch((error: unknown) => {

@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { devWallets, HARDHAT_MNEMONIC } from '../chain/devnet.ts';
+import { devWallets } from '../chain/devnet.ts';
 import { runCluster } from '../cluster/orchestrator.ts';
 import type { ClusterEvent } from '../cluster/orchestrator.ts';
 import { ConfigError, SparseLocoError } from '../core/errors.ts';
@@ -81,10 +81,10 @@ async function main(): Promise<void> {
     roundLength: Number(values['round-blocks']),
     log: (line) => console.error(line),
     ...(dashboard === null ? {} : { onEvent: (event: ClusterEvent) => dashboard.onClusterEvent(task, event) }),
-    onReady: ({ rpcUrl, storeUrl }) => {
+    onReady: ({ rpcUrl, storeUrl, mnemonic }) => {
       const local = Number(values['local-peers'] ?? config.peers);
       if (local >= config.peers) return;
-      const keys = devWallets(HARDHAT_MNEMONIC, config.peers + 2).slice(2 + local);
+      const keys = devWallets(mnemonic, config.peers + 2).slice(2 + local);
       console.error(`\n${config.peers - local} peer(s) to join from other hosts, one command each:`);
       for (const w of keys) console.error(`  CLUSTER_KEY=${w.privateKey} npx tsx cluster/peer.ts --rpc ${rpcUrl} --store ${storeUrl}${values['s3-endpoint'] ? ` --s3-endpoint ${values['s3-endpoint']}` : ''}`);
     },

@@ -68,11 +68,18 @@ export const FIGURES: readonly FigureRecipe[] = [
     approxWallS: 600,
   },
   {
-    name: 'covenant-72b',
-    figure: 'docs/figures/covenant-72b-utilisation-vs-download.png',
+    name: 'covenant-72b-sweep',
+    figure: 'docs/figures/covenant-72b-sweep-utilisation-vs-download.png',
     from: '{work}/plots/utilisation-vs-download.png',
-    commands: [{ npm: ['experiment', 'covenant-72b', '--jobs', '2', '--out', '{work}'] }],
-    approxWallS: 230,
+    commands: [{ npm: ['experiment', 'covenant-72b-sweep', '--jobs', '2', '--out', '{work}'] }],
+    approxWallS: 270,
+  },
+  {
+    name: 'trillion',
+    figure: 'docs/figures/trillion-utilisation-vs-link.png',
+    from: '{work}/plots/utilisation-vs-link.png',
+    commands: [{ npm: ['experiment', 'trillion', '--jobs', '2', '--out', '{work}'] }],
+    approxWallS: 60,
   },
   {
     name: 'sim-vs-cluster',

@@ -10,8 +10,8 @@
 import type { Communicator, PeerMessage } from '../core/baselines/index.ts';
 import { aggregateRound } from '../core/defence/aggregate-round.ts';
 import type { AggregateRoundResult } from '../core/defence/aggregate-round.ts';
+import { assertDefenceFitsMethod } from '../core/defence/config.ts';
 import type { DefenceConfig } from '../core/defence/config.ts';
-import { ConfigError } from '../core/errors.ts';
 import { fnv1a } from '../core/hash.ts';
 import { resolveGauntletConfig } from '../core/gauntlet/config.ts';
 import type { GauntletConfig } from '../core/gauntlet/config.ts';
@@ -58,7 +58,7 @@ export class Defence {
     private readonly rng: Rng,
   ) {
     this.config = config;
-    if (config.kind !== 'none' && optim.method !== 'sparseloco') throw new ConfigError('defence.kind', config.kind, `needs optim.method "sparseloco" (got "${optim.method}")`);
+    assertDefenceFitsMethod(config, optim.method);
     const { method: _method, ...overrides } = optim as { method: string } & Partial<SparseLocoConfig>;
     this.#cfg = optim.method === 'sparseloco' ? resolveSparseLocoConfig(overrides) : null;
     this.#gauntlet = config.kind === 'gauntlet-oracle' ? resolveGauntletConfig(config.gauntlet ?? {}) : null;

@@ -100,3 +100,27 @@ export function createDilocoCommunicator(layout: ParamLayout, config: DilocoConf
     wireBytes: (messageSizes: readonly number[]): readonly WireBytes[] => ringAllReduceBytes(payloadBytes, messageSizes.length),
   };
 }
+
+/**
+ * The outer optimiser state as bytes, for a checkpoint (the cluster writes it beside the params):
+ * outer steps taken (uint32 little-endian), then the momentum buffer's float32 bytes. The mean is
+ * scratch and is not kept.
+ */
+export function dilocoStateBytes(state: DilocoSharedState): Uint8Array {
+  const out = new Uint8Array(4 + state.buf.byteLength);
+  new DataView(out.buffer).setUint32(0, state.steps, true);
+  out.set(new Uint8Array(state.buf.buffer, state.buf.byteOffset, state.buf.byteLength), 4);
+  return out;
+}
+
+/**
+ * Restores {@link dilocoStateBytes} into `state`. MUTATES state.buf and state.steps.
+ *
+ * @throws {ConfigError} when the bytes do not hold a buffer of the state's length.
+ */
+export function restoreDilocoState(state: DilocoSharedState, bytes: Uint8Array): void {
+  if (bytes.length !== 4 + state.buf.byteLength) throw new ConfigError('diloco outer state', bytes.length, `must be ${4 + state.buf.byteLength} bytes (4 + 4 × ${state.buf.length} params)`);
+  const copy = bytes.slice();
+  state.steps = new DataView(copy.buffer).getUint32(0, true);
+  state.buf.set(new Float32Array(copy.buffer, 4, state.buf.length));
+}

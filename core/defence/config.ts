@@ -43,6 +43,16 @@ export function validateDefence(d: DefenceConfig, key = 'defence'): void {
   }
 }
 
+/**
+ * Throws unless the defence can judge the run's messages: every defence but 'none' reads
+ * SparseLoCo messages (robust decoding, Gauntlet's integrity checks and index overlap).
+ *
+ * @throws {ConfigError} naming `defence.kind` and the method it needs.
+ */
+export function assertDefenceFitsMethod(d: DefenceConfig, method: string): void {
+  if (d.kind !== 'none' && method !== 'sparseloco') throw new ConfigError('defence.kind', d.kind, `needs optim.method "sparseloco" (got "${method}"); other methods run with defence "none"`);
+}
+
 /** The run's Gauntlet config when its defence is either Gauntlet, else null. */
 export function gauntletConfigOf(d: DefenceConfig): GauntletConfig | null {
   return d.kind === 'gauntlet' || d.kind === 'gauntlet-oracle' ? resolveGauntletConfig(d.gauntlet ?? {}) : null;

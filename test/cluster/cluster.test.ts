@@ -179,7 +179,7 @@ describe('cluster: real processes on loopback', function () {
   it('refuses what it cannot run, naming the key', async () => {
     let error: unknown;
     try {
-      await runCluster(config({ optim: { method: 'diloco' } }));
+      await runCluster(config({ optim: { method: 'ddp' } }));
     } catch (e) {
       error = e;
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LOSS_TOLERANCE, agreementTable, compareArm, compareRuns, comparisonSpec } from '../../cluster/compare.ts';
+import { LOSS_TOLERANCE, agreementTable, clusterTimingOf, compareArm, compareRuns, comparisonSpec } from '../../cluster/compare.ts';
 import type { ArmRun } from '../../cluster/compare.ts';
 import { storageKeyBytes32 } from '../../cluster/hashes.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -56,6 +56,18 @@ describe('cluster/compare', () => {
         { round: null, field: 'rewards', sim: { uid: 2, wei: '5' }, cluster: { uid: 2, wei: '0' } },
       ]);
       expect(compareArm('x', run(), run({ paramsHash: 'ffff' })).paramsHashEqual).to.equal(false);
+      expect(agreementTable([a])).to.contain('- x, round 1: selected [0,2] → [0,1]');
+    });
+
+    it('carries the cluster\'s timing: mean round wall time and the validator\'s validate and evaluation time', () => {
+      const timing = clusterTimingOf([{ roundWallS: 1 }, { roundWallS: 3 }], [{ fetchS: 0.1, validateS: 0.5, scoreS: 0.4, postS: 0.2 }, { fetchS: 0.3, validateS: 0.7, scoreS: 0.6, postS: 0.2 }]);
+      expect(timing.roundWallS).to.equal(2);
+      expect(timing.validateS).to.be.within(0.6 - 1e-12, 0.6 + 1e-12);
+      expect(timing.evaluateS).to.be.within(0.5 - 1e-12, 0.5 + 1e-12);
+      const a = compareArm('x', run(), run({ timing }));
+      expect(a.clusterTiming).to.equal(timing);
+      expect(agreementTable([a])).to.contain('| 3.5000 | 3.5000 | 2.000 | 0.600 | 0.500 |');
+      expect(agreementTable([compareArm('x', run(), run())])).to.contain('| – | – | – |');
     });
   });
 });
