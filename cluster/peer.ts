@@ -80,15 +80,20 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   let globalStep = caught.globalStep; // outer steps finalised so far: the base step of the next training
   const firstRound = (caught.lastRound ?? -1) + 1;
   const local = ctx.stateDir === undefined ? null : new LocalPeerState(ctx.stateDir, ctx.cfg.optim.method);
-  // 'resume': the state saved after the last round this peer encoded before `firstRound`.
-  if (local !== null && restartSemanticsOf(ctx.cfg.churn) === 'resume') local.restore(firstRound - 1, trainer, commState);
+  // Committed in `firstRound` already (its process or orchestrator died before the round was
+  // finalised): the message in the store stands, and the state saved with it is this peer's.
+  const committedFirst = firstRound < plan.rounds && plan.rosters[firstRound]!.includes(uid) && (await ownCommitted(ctx, plan, firstRound, uid));
+  // The state saved after the last round encoded before `firstRound` (or in it, when committed):
+  // always after a death the plan did not schedule, and after a churn restart under 'resume'.
+  const churnRestart = firstRound > 0 && sessionStartOf(plan, uid, firstRound) === firstRound;
+  if (local !== null && (!churnRestart || restartSemanticsOf(ctx.cfg.churn) === 'resume')) local.restore(committedFirst ? firstRound : firstRound - 1, trainer, commState);
   notifyParent({ kind: 'caught-up', role: 'peer', uid, round: firstRound });
 
   for (let round = firstRound; round < plan.rounds; round++) {
     const window = windowOf(plan, round);
     await waitForBlock(ctx.chain, window.firstBlock);
     const inRoster = plan.rosters[round]!.includes(uid);
-    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, local, globalStep) : null;
+    const submitted = !inRoster ? null : round === firstRound && committedFirst ? await alreadySubmitted(ctx, round, uid) : await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, local, globalStep);
 
     t0 = performance.now();
     const finalised = await waitForFinalised(ctx.chain, chainRoundOf(plan, round), window.lastBlock + 1n);
@@ -195,6 +200,18 @@ async function trainAndSubmit(
   const commitS = since(t0);
   if (missed === null) notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'committed' });
   return { own: missed === null ? { peerUid: uid, bytes } : null, uploadedBytes: bytes.length, missed, trainS, compressS, uploadS, commitS, tokens: prepared.tokens, trainLoss: prepared.trainLoss };
+}
+
+/** True when this peer's commitment for logical round `round` is on chain. */
+async function ownCommitted(ctx: NodeContext, plan: ClusterPlan, round: number, uid: number): Promise<boolean> {
+  const c = await ctx.chain.commitment({ round: chainRoundOf(plan, round), uid });
+  return !/^0x0*$/.test(c.updateHash);
+}
+
+/** A round submitted by this peer's previous process: its message from the store, no new work. */
+async function alreadySubmitted(ctx: NodeContext, round: number, uid: number): Promise<Submitted> {
+  const bytes = await ctx.store.get(updateKey(round, uid));
+  return { own: { peerUid: uid, bytes }, uploadedBytes: bytes.length, missed: null, trainS: 0, compressS: 0, uploadS: 0, commitS: 0, tokens: 0, trainLoss: null };
 }
 
 /**
