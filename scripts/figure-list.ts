@@ -90,6 +90,15 @@ export const FIGURES: readonly FigureRecipe[] = [
     approxWallS: 180,
   },
   {
+    name: 'validate-clock',
+    figure: 'docs/figures/validate-clock.png',
+    from: '{work}/predicted-vs-measured.png',
+    data: { from: '{work}/table.md', to: 'docs/validate-clock.md' },
+    // The cluster on tbf-shaped veth links in network namespaces (needs root): 7 cells × 3 rounds.
+    commands: [{ npm: ['cluster:validate-clock', '--out', '{work}'] }],
+    approxWallS: 600,
+  },
+  {
     name: 'dashboard',
     figure: 'assets/dashboard.png',
     from: '{work}/dashboard.png',
