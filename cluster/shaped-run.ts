@@ -29,7 +29,7 @@ const STORE_START_TIMEOUT_MS = 60_000;
 /** A started shaped network with its store. */
 export interface ShapedCluster {
   readonly network: ShapedNetwork;
-  /** Where the orchestrator's Hardhat node listens (the root namespace's bridge address). */
+  /** Where the orchestrator's chain node listens (the root namespace's bridge address). */
   readonly hostAddress: string;
   readonly storeUrl: string;
   readonly s3Endpoint: string;

@@ -1,6 +1,6 @@
 /**
  * `npm run experiment <id>`: the front door. Runs an experiment on the simulator (default) or, with
- * `--backend cluster`, on real peer and validator processes with a Hardhat node and an object
+ * `--backend cluster`, on real peer and validator processes with a chain node and an object
  * store (cluster), and writes its results folder.
  *
  *   npm run experiment -- --list
@@ -105,7 +105,7 @@ async function parseArgv(argv: readonly string[]) {
     .option('jobs', { type: 'number', default: availableParallelism(), describe: 'parallel runs (worker threads)' })
     .option('queue', { type: 'string', describe: 'run the tasks on `npm run worker` hosts through this Redis (redis://host:6379)' })
     .option('tiny', { type: 'boolean', default: false, describe: 'shrink every arm to a few peers and rounds (smoke test)' })
-    .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a Hardhat node on 127.0.0.1)' })
+    .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a ganache process on 127.0.0.1, its chain on disk)' })
     .option('store', { type: 'string', describe: 'cluster: object store, a folder or s3://bucket (default: under the results folder)' })
     .option('s3-endpoint', { type: 'string', describe: 'cluster: S3-API endpoint for an s3:// store' })
     .option('block-ms', { type: 'number', describe: 'cluster: wall ms per mined block (default 250)' })
