@@ -5,11 +5,10 @@
  * 64×64 = 4096-element chunks, top-64 per chunk, 2-bit values, packed12 indices (Rice estimated).
  */
 import { innerStepSeconds, DEFAULT_MFU } from '../core/compute-model.ts';
-import { COVENANT_72B, llamaLayout, SCALED_1T } from '../core/model-layout.ts';
+import { COVENANT_72B, llamaLayout, SCALED_1T, TRILLION_SIZES } from '../core/model-layout.ts';
 import { encodedBytes } from '../core/wire-size.ts';
 import { bandwidthForUtilisation, roundCost } from '../core/round-cost.ts';
 import type { CostedMethod } from '../core/round-cost.ts';
-import type { LlamaArchitecture } from '../core/model-layout.ts';
 import type { BenchRow } from './row.ts';
 
 const SPEC_WIRE = 'chunk 64×64 = 4096, top-64, 2-bit values';
@@ -18,14 +17,6 @@ const INNER_STEPS = 30;
 const TOKENS_PER_INNER_STEP = 192 * 2048;
 const DEVICE = 'B200';
 const GPUS_PER_PEER = 8;
-
-/** Scaled LLaMA-style layouts for the trillion scenario (our own scaling of Covenant-72B's recipe, FFN 3.5 × hidden; NOT published models). */
-const TRILLION_SIZES: readonly (readonly [string, LlamaArchitecture])[] = [
-  ['72b', COVENANT_72B],
-  ['200b', { layers: 96, hidden: 12288, heads: 96, kvHeads: 8, ffn: 43008, vocab: 262144, tiedEmbeddings: false }],
-  ['500b', { layers: 112, hidden: 18432, heads: 144, kvHeads: 16, ffn: 64512, vocab: 262144, tiedEmbeddings: false }],
-  ['1t', SCALED_1T],
-];
 
 export async function runScenarioBench(log: (line: string) => void): Promise<BenchRow[]> {
   log('scenario: Covenant-72B and a scaled 1T LLaMA-style layout (closed form, nothing allocated)');
@@ -52,7 +43,8 @@ export async function runScenarioBench(log: (line: string) => void): Promise<Ben
   rows.push({ name: 'scenario.covenant72b.comm_s_per_round', value: c72Round.commS, unit: `s per round (${netInputs}; closed form, core/round-cost.ts)` });
   rows.push({ name: 'scenario.covenant72b.compute_utilisation', value: c72Round.utilisation, unit: `fraction (compute ÷ (compute + comm), MFU ${DEFAULT_MFU} assumed; paper: 0.945)` });
 
-  for (const [id, arch] of TRILLION_SIZES) {
+  for (const { label, arch } of TRILLION_SIZES) {
+    const id = label.toLowerCase(); // row names as before: 72b, 200b, 500b, 1t
     const layout = llamaLayout(arch);
     const computeS = INNER_STEPS * innerStepSeconds({ params: layout.size, tokens: TOKENS_PER_INNER_STEP, device: DEVICE, gpusPerPeer: GPUS_PER_PEER, mfu: DEFAULT_MFU });
     for (const method of ['sparseloco', 'diloco-ring', 'ddp-ring'] as CostedMethod[]) {

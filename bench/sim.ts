@@ -2,7 +2,7 @@
  * `npm run bench -- --only sim`: event throughput of the simulation kernel against SimPy (Debian's
  * python3-simpy, bench/reference/simpy_events.py) measured in the same run, same workload:
  * P processes, each waiting a pseudo-random delay E times. Also the gather count of
- * bench/sim-gather.ts (sim.gather.down_messages_per_peer).
+ * bench/sim-gather.ts (sim.gather.down_messages_per_peer) and covenant-72b's speed (bench/covenant.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { Environment } from '../sim/kernel/index.ts';
 import { createRng } from '../core/rng.ts';
 import type { BenchRow } from './row.ts';
 import { gatherBenchRows } from './sim-gather.ts';
+import { covenantBenchRows } from './covenant.ts';
 
 function kernelEventsPerSecond(processes: number, waits: number): number {
   const env = new Environment();
@@ -69,5 +70,6 @@ export async function runSimBench(log: (line: string) => void): Promise<BenchRow
     rows.push({ name: 'sim.kernel.vs_simpy', value: ours / simpy, unit: 'ratio' });
   }
   rows.push(...gatherBenchRows());
+  rows.push(...covenantBenchRows(log));
   return rows;
 }

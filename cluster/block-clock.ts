@@ -29,6 +29,11 @@ export interface BlockClockParameters {
   readonly onError?: (error: unknown) => void;
   /** Wall ms now (default Date.now; tests pass their own). */
   readonly nowMs?: () => number;
+  /**
+   * True while the clock must not mine (a restarted process is coming up: cluster/supervision.ts),
+   * so no window closes on it; the wall pace counts again from the release. Default: never.
+   */
+  readonly holding?: () => boolean;
 }
 
 /** A running clock; `stop()` ends it and waits for the tick in progress. */
@@ -55,6 +60,10 @@ export function startBlockClock(p: BlockClockParameters): BlockClock {
   let base: { block: bigint; ms: number } | null = null; // the wall pace's origin
   const tick = async (): Promise<void> => {
     try {
+      if (p.holding?.() === true) {
+        base = null;
+        return;
+      }
       const block = await p.chain.blockNumber();
       base ??= { block, ms: nowMs() };
       const target = await p.fastForwardTo(block);

@@ -34,7 +34,7 @@ import type { SimChainSummary } from '../sim/chain.ts';
 import { rowTotals } from '../sim/metrics.ts';
 import { parseStoreUrl, withRetry } from '../backends/store/index.ts';
 import type { ObjectStore } from '../backends/store/index.ts';
-import type { CoordinatorReader } from '../chain/types.ts';
+import type { Address, CoordinatorReader } from '../chain/types.ts';
 import { readChainSummary } from './chain-summary.ts';
 import { startBlockClock } from './block-clock.ts';
 import { sleep } from './chain-wait.ts';
@@ -45,6 +45,9 @@ import { CHAIN_RETRY } from './node-context.ts';
 import type { ChildMessage } from './node-context.ts';
 import { startChainNodeProcess } from './chain-node.ts';
 import type { ChainNodeProcess } from './chain-node.ts';
+import { ClockHolds, superviseChild } from './supervision.ts';
+import { assertSameRun, configHashOf, firstOpenRound, readRunRecord, writeRunRecord } from './run-record.ts';
+import type { RunRestarts } from './supervision.ts';
 import { churnSchedule, chainRoundOf, windowOf } from './plan.ts';
 import type { ClusterPlan } from './plan.ts';
 import { forkChild, stopAll } from './processes.ts';
@@ -70,6 +73,11 @@ export interface ClusterOptions {
   readonly storeUrl?: string;
   /** S3-API endpoint for an s3:// store (e.g. http://127.0.0.1:4568 for s3rver). */
   readonly s3Endpoint?: string;
+  /**
+   * Continue the run recorded in `workDir` (run.json, cluster/run-record.ts) — its chain node,
+   * Coordinator, store and plan — when there is one; without a record the run starts afresh.
+   */
+  readonly resume?: boolean;
   /** Folder for the default store; default a fresh temp folder (kept, for inspection). */
   readonly workDir?: string;
   /** Wall ms per mined block (default 250). */
@@ -148,13 +156,8 @@ export interface ClusterResult extends SimResult {
   /** Wall ms (epoch) when round 0's window opened, and when each round's window was seen closed. */
   readonly startedAtMs: number;
   readonly windowEndsMs: readonly number[];
-  /** Processes that died unplanned and were started again (cluster/chain-node.ts, the run's supervision). */
+  /** Processes that died unplanned and were started again (cluster/chain-node.ts, cluster/supervision.ts). */
   readonly restarts: RunRestarts;
-}
-
-/** Unplanned deaths the run rode out, by kind of process. */
-export interface RunRestarts {
-  readonly chainNode: number;
 }
 
 /**
@@ -179,6 +182,11 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     throw new ConfigError('peers', cfg.peers, `must be ≤ ${FUNDED_ACCOUNTS - 2} on the local chain node (it funds ${FUNDED_ACCOUNTS} accounts: deployer, validator, peers)`);
   }
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'sparseloco-cluster-'));
+  const record = options.resume === true ? readRunRecord(workDir) : null;
+  if (record !== null) {
+    assertSameRun(record, cfg, workDir);
+    log(`resuming the run recorded in ${workDir}`);
+  }
   if (options.network === 'netns') assertShapeable(cfg);
   const children = new Set<ChildHandle>();
   const pids: number[] = [];
@@ -188,15 +196,15 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
   try {
     const run = new RunState();
     if (options.network === 'netns') shaped = await startShapedCluster({ peers: cfg.peers, workDir, log, watch: (c) => children.add(c) });
-    const storeUrl = shaped?.storeUrl ?? options.storeUrl ?? join(workDir, 'store');
-    const s3Endpoint = shaped?.s3Endpoint ?? options.s3Endpoint;
+    const storeUrl = shaped?.storeUrl ?? record?.storeUrl ?? options.storeUrl ?? join(workDir, 'store');
+    const s3Endpoint = shaped?.s3Endpoint ?? record?.s3Endpoint ?? options.s3Endpoint;
     const store: ObjectStore = withRetry(parseStoreUrl(storeUrl, { ...(s3Endpoint === undefined ? {} : { s3Endpoint }), ...(shaped === undefined ? {} : { credentials: { ...shaped.credentials } }) }), { attempts: 6, backoffMs: 50 });
-    if ((await getJsonOrNull(store, PLAN_KEY)) !== null) throw new ConfigError('storeUrl', storeUrl, 'already holds a run (cluster/plan.json): use an empty store');
-    if (options.rpcUrl === undefined) {
+    if (record === null && (await getJsonOrNull(store, PLAN_KEY)) !== null) throw new ConfigError('storeUrl', storeUrl, 'already holds a run (cluster/plan.json): use an empty store');
+    if (options.rpcUrl === undefined && (record === null || record.chainNode !== null)) {
       // The chain node in a process of its own, its chain on disk: restarted on the same port if it dies.
       node = await startChainNodeProcess({
-        host: shaped?.hostAddress ?? options.nodeHost ?? '127.0.0.1',
-        port: options.nodePort ?? 0,
+        host: record?.chainNode?.host ?? shaped?.hostAddress ?? options.nodeHost ?? '127.0.0.1',
+        port: record?.chainNode?.port ?? options.nodePort ?? 0, // a resumed run's node comes back where its peers knew it
         dbDir: join(workDir, 'chain'),
         accounts: FUNDED_ACCOUNTS,
         log,
@@ -204,25 +212,29 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
         onFailure: (error) => run.fail(error),
       });
     }
-    const rpcUrl = options.rpcUrl ?? node!.url;
+    const rpcUrl = options.rpcUrl ?? node?.url ?? record!.rpcUrl;
     const transport = httpTransport(rpcUrl);
-    const mnemonic = options.mnemonic ?? node?.mnemonic ?? HARDHAT_MNEMONIC;
+    const mnemonic = options.mnemonic ?? record?.mnemonic ?? node?.mnemonic ?? HARDHAT_MNEMONIC;
     const [owner, validatorWallet, ...peerWallets] = devWallets(mnemonic, cfg.peers + 2);
-    const deployment = await deployCoordinator({
+    // A resumed run keeps its Coordinator (and its funded rewards, config and deployment in the store).
+    const deployment = record !== null ? null : await deployCoordinator({
       transport,
       wallet: owner!,
       // Stake, reward and selection cap as the simulator's chain mirror has them (cfg.chain).
       config: { minStake: BigInt(cfg.chain.minStake), unbondingBlocks: 10n, roundLength: BigInt(roundLength), maxSelected: Math.min(cfg.peers, cfg.chain.maxSelected), rewardPerRound: BigInt(cfg.chain.rewardPerRound) },
       validators: [validatorWallet!.address],
     });
-    const reader = createEvmChainClient({ transport, address: deployment.address, wallet: owner!, retry: CHAIN_RETRY });
-    // The owner funds every round's reward up front, as the chain mirror does (sim/chain.ts).
-    const rewardPool = BigInt(cfg.chain.rewardPerRound) * BigInt(cfg.rounds);
-    if (rewardPool > 0n) await reader.fundRewards({ amount: rewardPool });
-    await putJson(store, CONFIG_KEY, cfg);
-    await store.put(DEPLOYMENT_KEY, new TextEncoder().encode(deploymentToJson(deployment, node ? 'localhost' : 'custom')));
-    log(`coordinator ${deployment.address} at ${rpcUrl}, store ${storeUrl}`);
-    options.onReady?.({ rpcUrl, storeUrl, coordinator: deployment.address, mnemonic });
+    const coordinator = deployment?.address ?? (record!.coordinator as Address);
+    const reader = createEvmChainClient({ transport, address: coordinator, wallet: owner!, retry: CHAIN_RETRY });
+    if (deployment !== null) {
+      // The owner funds every round's reward up front, as the chain mirror does (sim/chain.ts).
+      const rewardPool = BigInt(cfg.chain.rewardPerRound) * BigInt(cfg.rounds);
+      if (rewardPool > 0n) await reader.fundRewards({ amount: rewardPool });
+      await putJson(store, CONFIG_KEY, cfg);
+      await store.put(DEPLOYMENT_KEY, new TextEncoder().encode(deploymentToJson(deployment, node ? 'localhost' : 'custom')));
+    }
+    log(`coordinator ${coordinator} at ${rpcUrl}, store ${storeUrl}`);
+    options.onReady?.({ rpcUrl, storeUrl, coordinator, mnemonic });
 
     const nodeArgs = ['--rpc', rpcUrl, '--store', storeUrl, ...(s3Endpoint === undefined ? [] : ['--s3-endpoint', s3Endpoint])];
     /** What a forked process gets beyond the faults: its name, its namespace, the store's credentials, its transfer log. */
@@ -262,29 +274,56 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
         .catch((error: unknown) => log(`live rows: ${String(error)}`)); // the run goes on; its result has every row
     };
 
-    const watch = (child: ChildHandle): ChildHandle => {
+    const holds = new ClockHolds();
+    const caughtUp = new Set<string>(); // children that said 'caught-up' (a resumed run holds the clock for the others)
+    const restarts = { validator: 0, peers: 0 };
+    const lastRoundOf = new Map<number, number>(); // the last round each uid reported a phase of
+    /** Tracks a child: an error exit fails the run, an unplanned death calls `onDeath` (supervision.ts). */
+    const watch = (child: ChildHandle, onDeath: () => void): ChildHandle => {
       children.add(child);
       pids.push(child.pid);
-      void child.exited.then((code) => {
-        if (code !== 0 && !child.killedOnPurpose()) run.fail(new ClusterError('process-exit', `${child.name} exited with code ${code}:\n${child.stderrTail()}`));
-      });
+      superviseChild(child, () => {
+        holds.release(child.name);
+        log(`${child.name} (pid ${child.pid}) died unplanned`);
+        onDeath();
+      }, (code) => run.fail(new ClusterError('process-exit', `${child.name} exited with code ${code}:\n${child.stderrTail()}`)));
       return child;
+    };
+    /** A peer's unplanned death is churn: it is started again for its next roster round (below, at 'finalised'). */
+    const peerDied = (walletIndex: number): void => {
+      restarts.peers++;
+      const uid = [...walletOfUid].find(([, w]) => w === walletIndex)?.[0];
+      if (uid !== undefined) emitChurn(lastRoundOf.get(uid) ?? 0, uid, 'crashes');
     };
     const startPeer = (walletIndex: number): ChildHandle => {
       const name = `peer-w${walletIndex}`;
       const where = placement(name, `peer-${walletIndex}`);
       // Each local peer's own disk: its state survives its process (cluster/local-state.ts).
       const args = [...nodeArgs, '--state-dir', join(workDir, 'peer-state', `w${walletIndex}`)];
-      return watch(forkChild({ name, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }));
+      const child = watch(forkChild({ name, role: 'peer', args, key: peerWallets[walletIndex]!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.peer) }, onMessage: onPeerMessage, log }), () => peerDied(walletIndex));
+      if (plan !== null) holds.hold(name); // a (re)join: the clock waits until it has caught up
+      return child;
     };
     const startValidator = (): ChildHandle => {
       const where = placement('validator', 'validator');
-      return watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.validator) }, onMessage: onValidatorMessage, log }));
+      const child = watch(forkChild({ name: 'validator', role: 'validator', args: nodeArgs, key: validatorWallet!.privateKey, ...where, env: { ...where.env, ...faultEnv(options.faults?.validator) }, onMessage: onValidatorMessage, log }), () => {
+        // Started again at once: it catches up and redoes the round it had not finalised.
+        restarts.validator++;
+        validator = startValidator();
+      });
+      if (plan !== null) holds.hold('validator');
+      return child;
     };
 
     function onPeerMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'ready' && m.uid !== null) run.peerReady(m.uid);
+      if (m.kind === 'caught-up' && m.uid !== null) {
+        caughtUp.add(`uid:${m.uid}`);
+        const wallet = walletOfUid.get(m.uid);
+        if (wallet !== undefined) holds.release(`peer-w${wallet}`);
+      }
       if (m.kind !== 'phase' || m.uid === null || plan === null) return;
+      lastRoundOf.set(m.uid, m.round);
       emitPhase(m);
       const next = m.round + 1;
       if (m.phase === 'trained' && plan.crashes[m.round]!.includes(m.uid)) {
@@ -299,6 +338,10 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     }
     function onValidatorMessage(this: void, m: ChildMessage): void {
       if (m.kind === 'done') run.validatorDone();
+      if (m.kind === 'caught-up') {
+        caughtUp.add('validator');
+        holds.release('validator');
+      }
       if (m.kind !== 'phase' || plan === null) return;
       emitPhase(m);
       if (m.phase === 'fetched') emitRoundsBefore(m.round);
@@ -338,23 +381,41 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     // Links are shaped by uid (the simulator draws each peer's link by uid), known only now.
     shaped?.shapeLinks(cfg, new Map([...walletOfUid].map(([uid, wallet]) => [wallet, uid])));
 
-    const schedule = churnSchedule(cfg);
-    const crashes = schedule.crashes.map((c, round) => [...new Set([...c, ...(options.faults?.killPeers ?? []).filter((k) => k.round === round).map((k) => k.uid)])].sort((a, b) => a - b));
-    plan = {
-      startRound: Number(await reader.currentRound()) + 1,
-      rounds: cfg.rounds,
-      rosters: schedule.rosters,
-      crashes,
-      checkpointEvery,
-      roundLength,
-      genesisBlock: Number(deployment.deployBlock),
-    };
+    let openRound = 0; // the first round not finalised: 0, or where a resumed run goes on
+    if (deployment === null) {
+      plan = await getJsonOrNull<ClusterPlan>(store, PLAN_KEY);
+      if (plan === null) throw new ClusterError('missing-object', `the resumed run's plan (${PLAN_KEY}) is missing from ${storeUrl}`);
+      startedAtMs = record!.startedAtMs;
+      openRound = await firstOpenRound(reader, plan);
+      log(`resumed: rounds 0 … ${openRound - 1} are finalised, going on from round ${openRound}`);
+    } else {
+      const schedule = churnSchedule(cfg);
+      const crashes = schedule.crashes.map((c, round) => [...new Set([...c, ...(options.faults?.killPeers ?? []).filter((k) => k.round === round).map((k) => k.uid)])].sort((a, b) => a - b));
+      plan = {
+        startRound: Number(await reader.currentRound()) + 1,
+        rounds: cfg.rounds,
+        rosters: schedule.rosters,
+        crashes,
+        checkpointEvery,
+        roundLength,
+        genesisBlock: Number(deployment.deployBlock),
+      };
+    }
     const fixedPlan = plan;
     const windowEndsMs: number[] = [];
-    for (const [uid, child] of peerByUid) if (!fixedPlan.rosters[0]!.includes(uid)) child.kill();
-    await putJson(store, PLAN_KEY, plan);
-    startedAtMs = Date.now();
-    log(`plan written: ${cfg.rounds} rounds from chain round ${plan.startRound}, ${roundLength} blocks × ${blockTimeMs} ms`);
+    const roster = fixedPlan.rosters[Math.min(openRound, fixedPlan.rounds - 1)]!;
+    for (const [uid, child] of peerByUid) if (!roster.includes(uid)) child.kill();
+    if (deployment !== null) {
+      await putJson(store, PLAN_KEY, plan);
+      startedAtMs = Date.now();
+      const chainNode = node === undefined ? null : { host: options.nodeHost ?? shaped?.hostAddress ?? '127.0.0.1', port: node.port, dbDir: join(workDir, 'chain') };
+      writeRunRecord(workDir, { configHash: configHashOf(cfg), chainNode, rpcUrl, storeUrl, s3Endpoint: s3Endpoint ?? null, coordinator, mnemonic, blockTimeMs, roundLength, checkpointEvery, startedAtMs });
+      log(`plan written: ${cfg.rounds} rounds from chain round ${plan.startRound}, ${roundLength} blocks × ${blockTimeMs} ms`);
+    } else {
+      // Every process started for the resumed round catches up before the clock mines again.
+      for (const [uid, child] of peerByUid) if (roster.includes(uid) && !child.hasExited() && !caughtUp.has(`uid:${uid}`)) holds.hold(child.name);
+      if (!caughtUp.has('validator')) holds.hold('validator');
+    }
 
     clock = startBlockClock({
       transport,
@@ -362,6 +423,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
       blockTimeMs,
       // Real windows on the wall clock, unless the config asks rounds to end once everyone is in.
       pace: cfg.closeWhenComplete ? 'tick' : 'wall',
+      holding: () => holds.holding(),
       onError: (error) => log(`clock: ${String(error)}`),
       fastForwardTo: async (block) => {
         const w0 = windowOf(fixedPlan, 0);
@@ -388,7 +450,7 @@ export async function runCluster(config: SimConfigInput, options: ClusterOptions
     const rows = await collectRows(store, fixedPlan, startedAtMs);
     const last = await getJsonOrNull<ValidatorRoundReport>(store, validatorReportKey(cfg.rounds - 1));
     const chain = await readChainSummary(reader, fixedPlan);
-    return { ...resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000), windowEndsMs, startedAtMs, restarts: { chainNode: node?.restarts() ?? 0 } };
+    return { ...resultOf(rows, last, fixedPlan, chain, storeUrl, rpcUrl, pids, (Date.now() - t0) / 1000), windowEndsMs, startedAtMs, restarts: { chainNode: node?.restarts() ?? 0, ...restarts } };
   } finally {
     await clock?.stop();
     await stopAll(children);

@@ -6,7 +6,7 @@
  * downloads the selected messages and applies them in ascending uid order — after which its params
  * must hash to the validator's aggregate hash, or it stops with a 'diverged' error. A uid the
  * config's `adversaries` roster names attacks instead (cluster/attacks.ts: same keys and roster as
- * the simulator).
+ * the simulator; sybil and colluding identities share their operator's objects in the store).
  *
  * A (re)started peer first catches up from the newest checkpoint plus the finalised rounds after
  * it. With `--state-dir` it saves its error-feedback buffer, AdamW moments and step count after
@@ -23,9 +23,8 @@ import type { ChainClient } from '../chain/types.ts';
 import type { PeerMessage } from '../core/baselines/index.ts';
 import { fnv1a, paramBytes } from '../core/hash.ts';
 import { assignShards, isNullRound, sessionStartAfter, updateKey } from '../core/protocol/index.ts';
-import { encodeRound, trainRound } from '../sim/contribution.ts';
 import { waitForBlock, waitForFinalised } from './chain-wait.ts';
-import { sha256Hex, storageKeyBytes32 } from './hashes.ts';
+import { storageKeyBytes32 } from './hashes.ts';
 import { notifyParent, openNode, parseNodeArgs, readPlan, runMain } from './node-context.ts';
 import type { NodeContext } from './node-context.ts';
 import { chainRoundOf, windowOf } from './plan.ts';
@@ -35,8 +34,8 @@ import { createReplica } from './replica.ts';
 import type { Replica } from './replica.ts';
 import { peerReportKey, putJson } from './store-keys.ts';
 import { applyFinalisedRound, catchUp } from './sync.ts';
-import { attackRoster, copycatSource, forgeUpload, skipsTraining } from './attacks.ts';
-import type { AttackConfig } from '../sim/adversaries.ts';
+import { attackRoster, prepareUpload } from './attacks.ts';
+import type { RosterEntry } from './attacks.ts';
 import { restartSemanticsOf } from '../sim/peer-state.ts';
 import { LocalPeerState } from './local-state.ts';
 
@@ -78,16 +77,23 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
   const caught = await catchUp(replica, ctx.store, ctx.chain, plan);
   let catchUpS = since(t0);
   let catchUpBytes = caught.bytes;
+  let globalStep = caught.globalStep; // outer steps finalised so far: the base step of the next training
   const firstRound = (caught.lastRound ?? -1) + 1;
   const local = ctx.stateDir === undefined ? null : new LocalPeerState(ctx.stateDir, ctx.cfg.optim.method);
-  // 'resume': the state saved after the last round this peer encoded before `firstRound`.
-  if (local !== null && restartSemanticsOf(ctx.cfg.churn) === 'resume') local.restore(firstRound - 1, trainer, commState);
+  // Committed in `firstRound` already (its process or orchestrator died before the round was
+  // finalised): the message in the store stands, and the state saved with it is this peer's.
+  const committedFirst = firstRound < plan.rounds && plan.rosters[firstRound]!.includes(uid) && (await ownCommitted(ctx, plan, firstRound, uid));
+  // The state saved after the last round encoded before `firstRound` (or in it, when committed):
+  // always after a death the plan did not schedule, and after a churn restart under 'resume'.
+  const churnRestart = firstRound > 0 && sessionStartOf(plan, uid, firstRound) === firstRound;
+  if (local !== null && (!churnRestart || restartSemanticsOf(ctx.cfg.churn) === 'resume')) local.restore(committedFirst ? firstRound : firstRound - 1, trainer, commState);
+  notifyParent({ kind: 'caught-up', role: 'peer', uid, round: firstRound });
 
   for (let round = firstRound; round < plan.rounds; round++) {
     const window = windowOf(plan, round);
     await waitForBlock(ctx.chain, window.firstBlock);
     const inRoster = plan.rosters[round]!.includes(uid);
-    const submitted = inRoster ? await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, local) : null;
+    const submitted = !inRoster ? null : round === firstRound && committedFirst ? await alreadySubmitted(ctx, round, uid) : await trainAndSubmit(ctx, replica, plan, round, uid, trainer, commState, deltaOut, attacks, local, globalStep);
 
     t0 = performance.now();
     const finalised = await waitForFinalised(ctx.chain, chainRoundOf(plan, round), window.lastBlock + 1n);
@@ -95,6 +101,7 @@ export async function runPeer(ctx: NodeContext): Promise<void> {
     t0 = performance.now();
     const applied = await applyFinalisedRound(replica, ctx.store, round, finalised, submitted?.own ?? undefined);
     const syncS = since(t0);
+    if (finalised.uids.length > 0) globalStep++;
     if (submitted === null) {
       // Not this peer's round (it was restarted before its next one): the sync is catch-up.
       catchUpS += waitS + syncS;
@@ -155,8 +162,9 @@ async function trainAndSubmit(
   trainer: ReturnType<Replica['backend']['createTrainer']>,
   commState: unknown,
   deltaOut: Float32Array,
-  attacks: ReadonlyMap<number, AttackConfig>,
+  attacks: ReadonlyMap<number, RosterEntry>,
   local: LocalPeerState | null,
+  globalStep: number,
 ): Promise<Submitted> {
   const window = windowOf(plan, round);
   const none = { own: null, uploadedBytes: 0, trainS: 0, compressS: 0, uploadS: 0, commitS: 0, tokens: 0, trainLoss: null };
@@ -164,36 +172,24 @@ async function trainAndSubmit(
   const roster = plan.rosters[round]!;
   const shards = assignShards({ seed: ctx.cfg.seed, round, activePeers: roster, numShards: replica.backend.numShards, shardsPerPeer: ctx.cfg.shardsPerPeer }).get(uid)!;
 
-  const attack = attacks.get(uid) ?? null;
-  let t0 = performance.now();
   const nullRound = isNullRound(round, sessionStartOf(plan, uid, round), ctx.cfg.replicas?.warmupWindows ?? 0);
-  const trained = skipsTraining(attack) ? null : trainRound({ trainer, params: replica.params, round, shards, innerSteps: ctx.cfg.innerSteps, nullRound, deltaOut });
-  const result = trained ?? { tokens: 0, meanLoss: null };
-  const trainS = since(t0);
-
-  t0 = performance.now();
-  let bytes: Uint8Array | null;
-  if (attack?.kind === 'copycat') {
-    bytes = await copyForCopycat(ctx, plan, round, attacks);
-  } else {
-    const honest = trained === null ? null : encodeRound(replica.comm, commState, trained);
-    bytes = attack === null ? honest! : forgeUpload(attack, honest, replica.backend.layout, replica.comm);
-  }
-  const compressS = since(t0);
+  const prepared = await prepareUpload({ store: ctx.store, chain: ctx.chain, plan, replica, round, uid, shards, nullRound, trainer, commState, deltaOut, roster: attacks, globalStep });
   // The round's state is on disk before anything leaves: a kill from here on restarts from it.
   local?.save(round, trainer, commState);
   notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'trained' });
-  // The crash point: after encode and save, before upload (the simulator's crashed peer encoded too).
+  // The crash point: after the round's work (encode, save, an attacker's operator objects), before
+  // upload (the simulator's crashed peer did all of it too).
   if (plan.crashes[round]!.includes(uid)) await crashHere();
-  if (bytes === null) return { ...none, missed: 'nothing-to-copy' };
+  if ('missed' in prepared) return { ...none, trainS: prepared.trainS, missed: prepared.missed };
+  const { bytes, trainS, compressS } = prepared;
   const key = updateKey(round, uid);
-  t0 = performance.now();
+  let t0 = performance.now();
   await ctx.store.put(key, bytes);
   const uploadS = since(t0);
   t0 = performance.now();
   let missed: string | null = null;
   try {
-    await ctx.chain.commit({ round: chainRoundOf(plan, round), updateHash: sha256Hex(bytes), storageKey: storageKeyBytes32(key) });
+    await ctx.chain.commit({ round: chainRoundOf(plan, round), updateHash: prepared.updateHash, storageKey: storageKeyBytes32(key) });
   } catch (error) {
     // Mined after the window: the message is late (its bytes were still uploaded, as in the simulator).
     // Slashed below the minimum stake: the contract refuses its commits, so the validator never sees
@@ -203,20 +199,19 @@ async function trainAndSubmit(
   }
   const commitS = since(t0);
   if (missed === null) notifyParent({ kind: 'phase', role: 'peer', uid, round, phase: 'committed' });
-  return { own: missed === null ? { peerUid: uid, bytes } : null, uploadedBytes: bytes.length, missed, trainS, compressS, uploadS, commitS, tokens: result.tokens, trainLoss: result.meanLoss };
+  return { own: missed === null ? { peerUid: uid, bytes } : null, uploadedBytes: bytes.length, missed, trainS, compressS, uploadS, commitS, tokens: prepared.tokens, trainLoss: prepared.trainLoss };
 }
 
-/** A copycat's bytes: the lowest-uid honest message committed in the previous round, or null (round 0, none). */
-async function copyForCopycat(ctx: NodeContext, plan: ClusterPlan, round: number, attacks: ReadonlyMap<number, AttackConfig>): Promise<Uint8Array | null> {
-  if (round === 0) return null;
-  const committed: number[] = [];
-  const peerCount = Number(await ctx.chain.peerCount());
-  for (let u = 0; u < peerCount; u++) {
-    const c = await ctx.chain.commitment({ round: chainRoundOf(plan, round - 1), uid: u });
-    if (!/^0x0*$/.test(c.updateHash)) committed.push(u);
-  }
-  const source = copycatSource(committed, attacks);
-  return source === null ? null : ctx.store.get(updateKey(round - 1, source));
+/** True when this peer's commitment for logical round `round` is on chain. */
+async function ownCommitted(ctx: NodeContext, plan: ClusterPlan, round: number, uid: number): Promise<boolean> {
+  const c = await ctx.chain.commitment({ round: chainRoundOf(plan, round), uid });
+  return !/^0x0*$/.test(c.updateHash);
+}
+
+/** A round submitted by this peer's previous process: its message from the store, no new work. */
+async function alreadySubmitted(ctx: NodeContext, round: number, uid: number): Promise<Submitted> {
+  const bytes = await ctx.store.get(updateKey(round, uid));
+  return { own: { peerUid: uid, bytes }, uploadedBytes: bytes.length, missed: null, trainS: 0, compressS: 0, uploadS: 0, commitS: 0, tokens: 0, trainLoss: null };
 }
 
 /**

@@ -15,7 +15,6 @@ import { checkRunFitsBackend, prepareBackend } from '../backends/index.ts';
 import type { EngineName } from '../backends/index.ts';
 import type { SimConfig } from '../sim/config.ts';
 import { assertDefenceFitsMethod } from '../core/defence/config.ts';
-import { assertClusterAttacks } from './attacks.ts';
 
 /** A node's model state. `params` and `shared` are MUTATED by each applied round. */
 export interface Replica {
@@ -61,8 +60,8 @@ export function initialParams(cfg: SimConfig, backend: TrainingBackend): Float32
  * the store (its outer Nesterov momentum is checkpointed beside the params, cluster/sync.ts); the
  * inner-step methods DDP and DeMo step in lockstep on every inner step, which the cluster's
  * one-window-per-round protocol does not run, and a ring all-reduce between processes is not
- * built — a defence that fits the method (core/defence), attacks the peer processes run
- * (cluster/attacks.ts, on SparseLoCo messages), no scripted joins.
+ * built — a defence that fits the method (core/defence), attacks only on SparseLoCo (the peer
+ * processes run every one, cluster/attacks.ts), no scripted joins.
  */
 export function assertClusterMethod(cfg: SimConfig): void {
   const method = cfg.optim.method;
@@ -74,6 +73,5 @@ export function assertClusterMethod(cfg: SimConfig): void {
   }
   assertDefenceFitsMethod(cfg.defence, method);
   if (method !== 'sparseloco' && cfg.adversaries.length > 0) throw new ConfigError('adversaries', cfg.adversaries.length, `must be empty with optim.method "${method}" on the cluster (the attacker processes forge SparseLoCo messages)`);
-  assertClusterAttacks(cfg);
   if (cfg.churn.joins !== undefined) throw new ConfigError('churn.joins', cfg.churn.joins.kind, 'is not supported on the cluster yet (peers are the registered processes)');
 }

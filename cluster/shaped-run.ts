@@ -29,7 +29,7 @@ const STORE_START_TIMEOUT_MS = 60_000;
 /** A started shaped network with its store. */
 export interface ShapedCluster {
   readonly network: ShapedNetwork;
-  /** Where the orchestrator's Hardhat node listens (the root namespace's bridge address). */
+  /** Where the orchestrator's chain node listens (the root namespace's bridge address). */
   readonly hostAddress: string;
   readonly storeUrl: string;
   readonly s3Endpoint: string;
@@ -94,9 +94,11 @@ export async function startShapedCluster(p: { readonly peers: number; readonly w
       childEnv: { AWS_ACCESS_KEY_ID: STORE_SERVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: STORE_SERVER_CREDENTIALS.secretAccessKey },
       shapeLinks(cfg, uidOfWallet) {
         const netRng = createRng(cfg.seed).fork('net'); // the simulator's stream (sim/context.ts)
+        // tbf shapes the link rate, headers and all: undo the payload share drawPeerLink charges.
+        const toLinkMbps = (payloadBytesPerS: number): number => (payloadBytesPerS * 8) / 1e6 / (cfg.net.payloadFraction ?? 1);
         for (const [wallet, uid] of uidOfWallet) {
           const link = drawPeerLink(cfg.net, uid, netRng);
-          network.shape(`peer-${wallet}`, { upMbps: (link.uplinkBytesPerS * 8) / 1e6, downMbps: (link.downlinkBytesPerS * 8) / 1e6 });
+          network.shape(`peer-${wallet}`, { upMbps: toLinkMbps(link.uplinkBytesPerS), downMbps: toLinkMbps(link.downlinkBytesPerS) });
         }
         network.shape('store', { upMbps: cfg.net.store.egressMbps, downMbps: cfg.net.store.ingressMbps });
       },

@@ -25,6 +25,23 @@ export function validatorReportKey(round: number): string {
   return `cluster/validator-report-${round}.json`;
 }
 
+/**
+ * The base step a peer claims for its round's commitment, when it is not the current global step
+ * (JSON `{ baseStep }`; absent: the peer trained from the synced global params, as every honest
+ * cluster peer does). The chain's commitment holds only the hash, so the claim rides beside it.
+ */
+export function baseStepClaimKey(round: number, uid: number): string {
+  return `cluster/base-step-${round}-${uid}.json`;
+}
+
+/**
+ * An attacking operator's own objects (cluster/operator.ts): what one operator's identities
+ * share within a round, or what one attacker keeps across rounds. `name` says which.
+ */
+export function operatorKey(name: string): string {
+  return `cluster/attack-${name}`;
+}
+
 /** The lagged validator's peer list in force at logical round `round` (core/protocol/peer-list-schedule.ts). */
 export function peerListKey(round: number): string {
   return `cluster/peer-list-${round}.json`;

@@ -66,7 +66,7 @@ import type { ClusterPlan } from './plan.ts';
 import type { ValidatorRoundReport } from './reports.ts';
 import { createReplica } from './replica.ts';
 import type { Replica } from './replica.ts';
-import { peerListKey, putJson, validatorReportKey } from './store-keys.ts';
+import { baseStepClaimKey, getJsonOrNull, peerListKey, putJson, validatorReportKey } from './store-keys.ts';
 import { catchUp, writeCheckpoint } from './sync.ts';
 import { getValidatorState, putValidatorState } from './validator-state.ts';
 import type { LandingJudgement, ValidatorStateFile } from './validator-state.ts';
@@ -97,6 +97,14 @@ interface LaggedValidatorMemory {
   skipped: number;
 }
 
+/** A round's commitment as the validator reads it: chain hash, store object, claimed base step (null: the current global step). */
+interface Committed {
+  readonly uid: number;
+  readonly hash: string;
+  readonly bytes: Uint8Array | null;
+  readonly baseStep: number | null;
+}
+
 /** Runs the validator until the plan's last round is finalised. */
 export async function runValidator(ctx: NodeContext): Promise<void> {
   const replica = await createReplica(ctx.cfg);
@@ -110,6 +118,7 @@ export async function runValidator(ctx: NodeContext): Promise<void> {
   const saved = caught.lastRound === null ? null : await getValidatorState(ctx.store, caught.lastRound);
   if (caught.lastRound !== null && saved === null) throw new ClusterError('missing-object', `validator state of finalised round ${caught.lastRound} is missing from the store`);
   const memory = memoryOf(ctx, saved);
+  notifyParent({ kind: 'caught-up', role: 'validator', uid: null, round: (caught.lastRound ?? -1) + 1 });
   // A restart after round L was finalised: finish L's slashes (those past the recorded count are done).
   if (saved !== null) await slashOnce(ctx, saved.slashes, BigInt(ctx.cfg.chain.slashAmount), BigInt(saved.slashCountBefore));
   for (let round = (caught.lastRound ?? -1) + 1; round < plan.rounds; round++) {
@@ -143,11 +152,12 @@ async function validateOne(ctx: NodeContext, replica: Replica, plan: ClusterPlan
 
   let t0 = performance.now();
   const peerCount = Number(await ctx.chain.peerCount());
-  const committed: { uid: number; hash: string; bytes: Uint8Array | null }[] = [];
+  const committed: Committed[] = [];
   for (let uid = 0; uid < peerCount; uid++) {
     const c = await ctx.chain.commitment({ round: chainRound, uid });
     if (/^0x0*$/.test(c.updateHash)) continue;
-    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)) });
+    const claim = await getJsonOrNull<{ baseStep: number }>(ctx.store, baseStepClaimKey(round, uid));
+    committed.push({ uid, hash: c.updateHash, bytes: await getOrNull(ctx, updateKey(round, uid)), baseStep: claim?.baseStep ?? null });
   }
   const fetchS = since(t0);
   notifyParent({ kind: 'phase', role: 'validator', uid: null, round, phase: 'fetched' });
@@ -237,7 +247,7 @@ function defend(
   memory: ValidatorMemory,
   round: number,
   globalStep: number,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
   loss: LossOracle,
 ): AggregateRoundResult {
   const layout = replica.backend.layout;
@@ -246,7 +256,7 @@ function defend(
   const failures: RoundFailure[] = [];
   const commitments = new Map<number, Commitment>();
   for (const c of committed) {
-    const commitment = { hash: c.hash, baseStep: globalStep };
+    const commitment = { hash: c.hash, baseStep: c.baseStep ?? globalStep };
     commitments.set(c.uid, commitment);
     if (gauntlet !== null) {
       if (c.bytes !== null) accepted.push({ peerUid: c.uid, bytes: c.bytes });
@@ -394,7 +404,7 @@ function judgeWindow(
   round: number,
   globalStep: number,
   paramsBefore: Float32Array,
-  committed: readonly { uid: number; hash: string; bytes: Uint8Array | null }[],
+  committed: readonly Committed[],
   gather: { readonly result: GatherResult; readonly listed: number } | null,
   registered: readonly number[],
   loss: LossOracle,
@@ -421,7 +431,7 @@ function judgeWindow(
     successRate: listed === 0 ? 1 : Math.min(1, gathered.length / listed),
     arrived,
     arrivedAt: new Map([...arrived.keys()].map((uid) => [uid, 0])),
-    commitments: new Map(committed.map((c) => [c.uid, { hash: c.hash, baseStep: globalStep }])),
+    commitments: new Map(committed.map((c) => [c.uid, { hash: c.hash, baseStep: c.baseStep ?? globalStep }])),
     sync: new Map(roster.map((uid) => [uid, { avgStepsBehind: inSync.avgStepsBehind, syncScore: inSync.score }])),
     registered,
   };

@@ -68,6 +68,47 @@ export const SCALED_1T: LlamaArchitecture = Object.freeze({
   tiedEmbeddings: false,
 });
 
+/**
+ * SCALED LLaMA-style 200B-class model (our own scaling of Covenant-72B's recipe, FFN 3.5 × hidden;
+ * not a published model): 96 layers, hidden 12,288 (96 heads of 128, 8 KV heads), FFN 43,008.
+ * 190,054,674,432 parameters.
+ */
+export const SCALED_200B: LlamaArchitecture = Object.freeze({
+  layers: 96,
+  hidden: 12288,
+  heads: 96,
+  kvHeads: 8,
+  ffn: 43008,
+  vocab: 262144,
+  tiedEmbeddings: false,
+});
+
+/**
+ * SCALED LLaMA-style 500B-class model (as {@link SCALED_200B}; not a published model): 112 layers,
+ * hidden 18,432 (144 heads of 128, 16 KV heads), FFN 64,512. 493,757,614,080 parameters.
+ */
+export const SCALED_500B: LlamaArchitecture = Object.freeze({
+  layers: 112,
+  hidden: 18432,
+  heads: 144,
+  kvHeads: 16,
+  ffn: 64512,
+  vocab: 262144,
+  tiedEmbeddings: false,
+});
+
+/**
+ * The sizes the trillion projection compares (bench/scenario.ts, experiments/catalog/trillion.ts),
+ * smallest first: Covenant-72B as published, then the three scaled layouts. `id` is the
+ * `charge.layout` name (sim/charge.ts CHARGE_LAYOUTS) and the row label.
+ */
+export const TRILLION_SIZES: readonly { readonly id: string; readonly label: string; readonly arch: LlamaArchitecture }[] = Object.freeze([
+  Object.freeze({ id: 'covenant-72b', label: '72B', arch: COVENANT_72B }),
+  Object.freeze({ id: 'scaled-200b', label: '200B', arch: SCALED_200B }),
+  Object.freeze({ id: 'scaled-500b', label: '500B', arch: SCALED_500B }),
+  Object.freeze({ id: 'scaled-1t', label: '1T', arch: SCALED_1T }),
+]);
+
 /** Checks every field of `arch`; throws {@link ConfigError} naming the bad field and rule. */
 export function validateLlamaArchitecture(arch: LlamaArchitecture): void {
   for (const key of ['layers', 'hidden', 'heads', 'kvHeads', 'ffn', 'vocab'] as const) {

@@ -1,6 +1,6 @@
 /**
  * `npm run experiment <id>`: the front door. Runs an experiment on the simulator (default) or, with
- * `--backend cluster`, on real peer and validator processes with a Hardhat node and an object
+ * `--backend cluster`, on real peer and validator processes with a chain node and an object
  * store (cluster), and writes its results folder.
  *
  *   npm run experiment -- --list
@@ -10,6 +10,7 @@
  *   npm run experiment byzantine -- --queue redis://10.0.0.5:6379   # tasks run by `npm run worker` hosts
  *   npm run experiment fidelity -- --backend cluster            # 4 peer processes on 127.0.0.1
  *   npm run experiment fidelity -- --backend cluster --rpc http://127.0.0.1:8545 --store s3://run-1 --s3-endpoint http://127.0.0.1:4568
+ *   npm run experiment fidelity -- --backend cluster --resume results/fidelity/<ts>   # after its orchestrator died
  *   npm run experiment churn-30pct -- --dashboard               # live charts on 127.0.0.1 (port printed)
  */
 import { availableParallelism } from 'node:os';
@@ -104,11 +105,12 @@ async function parseArgv(argv: readonly string[]) {
     .option('jobs', { type: 'number', default: availableParallelism(), describe: 'parallel runs (worker threads)' })
     .option('queue', { type: 'string', describe: 'run the tasks on `npm run worker` hosts through this Redis (redis://host:6379)' })
     .option('tiny', { type: 'boolean', default: false, describe: 'shrink every arm to a few peers and rounds (smoke test)' })
-    .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a Hardhat node on 127.0.0.1)' })
+    .option('rpc', { type: 'string', describe: 'cluster: JSON-RPC URL of an EVM node (default: start a ganache process on 127.0.0.1, its chain on disk)' })
     .option('store', { type: 'string', describe: 'cluster: object store, a folder or s3://bucket (default: under the results folder)' })
     .option('s3-endpoint', { type: 'string', describe: 'cluster: S3-API endpoint for an s3:// store' })
     .option('block-ms', { type: 'number', describe: 'cluster: wall ms per mined block (default 250)' })
     .option('round-blocks', { type: 'number', describe: 'cluster: blocks per round window (default 40)' })
+    .option('resume', { type: 'string', describe: 'cluster: continue the runs in this results folder whose orchestrator died (each run\'s chain, Coordinator and store, from its run.json); runs not started there start afresh' })
     .option('dashboard', { type: 'string', describe: 'serve live charts on 127.0.0.1: --dashboard (a free port) or --dashboard PORT' })
     .strict()
     .fail((msg, err) => {
@@ -143,6 +145,8 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
     }
   }
   if (!Number.isSafeInteger(args.jobs) || args.jobs < 1) throw new ConfigError('--jobs', args.jobs, 'must be an integer ≥ 1');
+  if (args.resume !== undefined && args.backend !== 'cluster') throw new ConfigError('--resume', args.resume, 'continues a cluster run: add --backend cluster');
+  if (args.resume !== undefined && args.out !== undefined && args.out !== args.resume) throw new ConfigError('--out', args.out, `must be left out with --resume (the results go back to ${args.resume})`);
   if (args.queue !== undefined && args.backend !== 'sim') throw new ConfigError('--queue', args.queue, 'runs simulator tasks: it cannot be combined with --backend cluster');
   const queue = args.queue === undefined ? null : parseRedisUrl(args.queue);
   const set = parseSetFlags(args.set);
@@ -161,7 +165,7 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
     seeds,
     extra,
     tasks,
-    outDir: args.out ?? defaultOutDir(exp.id),
+    outDir: args.resume ?? args.out ?? defaultOutDir(exp.id),
     backend: args.backend,
     jobs: args.jobs,
     dashboardPort,
@@ -172,6 +176,7 @@ export async function resolveCommand(argv: readonly string[]): Promise<ResolvedC
       ...(args['s3-endpoint'] !== undefined ? { s3Endpoint: args['s3-endpoint'] } : {}),
       ...(args['block-ms'] !== undefined ? { blockTimeMs: args['block-ms'] } : {}),
       ...(args['round-blocks'] !== undefined ? { roundLength: args['round-blocks'] } : {}),
+      ...(args.resume !== undefined ? { resume: true } : {}),
     },
     notes,
   };

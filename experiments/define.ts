@@ -53,6 +53,8 @@ export interface ExperimentDefinition {
   readonly targetLoss?: number;
   /** Extra Markdown tables built from the rows (pure), written after the summary table. */
   readonly tables?: readonly ExperimentTable[];
+  /** False leaves out the standard loss figures (loss vs rounds, bytes, time; arms side by side): for experiments whose question is not the loss. Default true. */
+  readonly lossFigures?: boolean;
   /** Extra figures built from the rows (pure), rendered after the standard ones. */
   readonly figures?: (rows: readonly MetricRow[]) => readonly Figure[];
 }

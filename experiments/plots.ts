@@ -186,6 +186,8 @@ export interface RoundMeanAxis {
   readonly logY?: boolean;
   /** A published value to mark as a horizontal rule (e.g. the paper's figure), with its label. */
   readonly reference?: { readonly y: number; readonly label: string };
+  /** A row label that splits the figure into panels (one per value, in first-seen order). */
+  readonly facet?: string;
 }
 
 /**
@@ -193,43 +195,42 @@ export interface RoundMeanAxis {
  * each run's rounds, then the mean over seeds, with a band from the lowest to the highest seed.
  */
 export function roundMeanVs(rows: readonly MetricRow[], label: string, xTitle: string, color: string, axis: RoundMeanAxis): Figure {
-  const perRun = new Map<string, { x: number; group: string; sum: number; n: number }>();
+  const perRun = new Map<string, { x: number; group: string; panel: string; sum: number; n: number }>();
   for (const r of rows) {
     const y = axis.y(r);
     if (y === null || !Number.isFinite(y)) continue;
     const key = `${r.arm}\u0000${r.seed}`;
-    const run = perRun.get(key) ?? { x: Number((r as Record<string, unknown>)[label]), group: String((r as Record<string, unknown>)[color] ?? r.arm), sum: 0, n: 0 };
+    const fields = r as Record<string, unknown>;
+    const panel = axis.facet === undefined ? '' : String(fields[axis.facet]);
+    const run = perRun.get(key) ?? { x: Number(fields[label]), group: String(fields[color] ?? r.arm), panel, sum: 0, n: 0 };
     run.sum += y;
     run.n++;
     perRun.set(key, run);
   }
-  const values = [...perRun.values()].map((v) => ({ x: v.x, group: v.group, y: v.sum / v.n }));
+  const values = [...perRun.values()].map((v) => ({ x: v.x, group: v.group, panel: v.panel, y: v.sum / v.n }));
   const title = `${axis.yTitle} vs ${xTitle}`;
   const yScale = axis.logY ? { type: 'log' as const } : { zero: true };
   const x = { field: 'x', type: 'quantitative' as const, title: xTitle, scale: { type: 'log' as const } };
   const groupColour = { field: 'group', type: 'nominal' as const, title: color, sort: null };
-  return {
-    name: axis.name,
-    title,
-    spec: {
-      $schema: SCHEMA,
-      title,
-      width: 520,
-      height: 300,
+  const transform = [{ aggregate: [{ op: 'mean', field: 'y', as: 'y' }, { op: 'min', field: 'y', as: 'lo' }, { op: 'max', field: 'y', as: 'hi' }], groupby: ['x', 'group', 'panel'] }];
+  // x and colour per data layer, so the reference layers (own data, no x) inherit neither.
+  const layer = [
+    { mark: { type: 'area', opacity: 0.2 }, encoding: { x, color: groupColour, y: { field: 'lo', type: 'quantitative', title: axis.yTitle, scale: yScale }, y2: { field: 'hi' } } },
+    { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { x, color: groupColour, y: { field: 'y', type: 'quantitative', title: axis.yTitle, scale: yScale } } },
+    ...(axis.reference === undefined ? [] : [
+      { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'rule', strokeDash: [6, 4], color: 'black' }, encoding: { y: { field: 'ref', type: 'quantitative' } } },
+      { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -6, x: 0 }, encoding: { y: { field: 'ref', type: 'quantitative' }, text: { field: 'label' } } },
+    ]),
+  ];
+  const body = axis.facet === undefined
+    ? { width: 520, height: 300, data: { values }, transform, layer }
+    : {
       data: { values },
-      transform: [{ aggregate: [{ op: 'mean', field: 'y', as: 'y' }, { op: 'min', field: 'y', as: 'lo' }, { op: 'max', field: 'y', as: 'hi' }], groupby: ['x', 'group'] }],
-      // x and colour per data layer, so the reference layers (own data, no x) inherit neither.
-      layer: [
-        { mark: { type: 'area', opacity: 0.2 }, encoding: { x, color: groupColour, y: { field: 'lo', type: 'quantitative', title: axis.yTitle, scale: yScale }, y2: { field: 'hi' } } },
-        { mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { x, color: groupColour, y: { field: 'y', type: 'quantitative', title: axis.yTitle, scale: yScale } } },
-        ...(axis.reference === undefined ? [] : [
-          { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'rule', strokeDash: [6, 4], color: 'black' }, encoding: { y: { field: 'ref', type: 'quantitative' } } },
-          { data: { values: [{ ref: axis.reference.y, label: axis.reference.label }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -6, x: 0 }, encoding: { y: { field: 'ref', type: 'quantitative' }, text: { field: 'label' } } },
-        ]),
-      ],
-      config: CONFIG,
-    } as TopLevelSpec,
-  };
+      facet: { field: 'panel', type: 'nominal', title: axis.facet, sort: [...new Set(values.map((v) => v.panel))] },
+      columns: 2,
+      spec: { width: 300, height: 200, transform, layer },
+    };
+  return { name: axis.name, title, spec: { $schema: SCHEMA, title, ...body, config: CONFIG } as TopLevelSpec };
 }
 
 export interface SweepAxis {

@@ -108,7 +108,8 @@ export async function writeResults(p: WriteResultsParameters): Promise<WrittenRe
   const extra = tables.map((t) => `\n## ${t.title}\n\n${t.markdown}\n`).join('');
   write('summary.md', `# ${p.experiment.id}\n\n${p.experiment.question}\n\n${md}\n${extra}`);
   const figures = [];
-  for (const fig of [...standardFigures(p.rows, p.sweep, p.experiment.targetLoss), ...(p.experiment.figures?.(p.rows) ?? [])]) {
+  const standard = p.experiment.lossFigures === false ? [] : standardFigures(p.rows, p.sweep, p.experiment.targetLoss);
+  for (const fig of [...standard, ...(p.experiment.figures?.(p.rows) ?? [])]) {
     const svg = await specToSvg(fig.spec);
     write(`plots/${fig.name}.vl.json`, JSON.stringify(fig.spec, null, 2) + '\n');
     write(`plots/${fig.name}.svg`, svg);

@@ -122,14 +122,78 @@ export async function runTasks(tasks: readonly RunTask[], jobs: number, onProgre
     return outcomesInTaskOrder(tasks, results);
   }
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const threads: PoolThread[] = [];
+  const drain = async (): Promise<void> => {
+    const thread = new PoolThread();
+    threads.push(thread);
     while (next < tasks.length) {
       const task = tasks[next++]!;
-      results.set(task.index, await runInWorker(task, onProgress));
+      results.set(task.index, await thread.run(task, onProgress));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, drain));
+  } finally {
+    await Promise.all(threads.map((t) => t.close()));
+  }
   return outcomesInTaskOrder(tasks, results);
+}
+
+type WorkerMessage = { kind: 'loaded' } | { kind: 'round'; row: SimRoundRow } | { kind: 'done'; result: SimResult } | { kind: 'error'; message: string; name: string };
+
+/**
+ * One long-lived worker thread of {@link runTasks}'s pool (experiments/worker.ts without
+ * workerData): runs the tasks it is given one after another. If the thread dies, the task it was
+ * running fails with {@link RunCrashedError} and so does every later one given to it.
+ */
+class PoolThread {
+  private readonly worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: null });
+  private current: { task: RunTask; onProgress?: (e: ProgressEvent) => void; resolve: (r: SimResult) => void; reject: (e: Error) => void } | null = null;
+  private dead: string | null = null;
+  /** Resolves once the thread has loaded its modules (terminating it earlier can abort the process: see runInWorker). */
+  private readonly loaded: Promise<void>;
+  private markLoaded: () => void = () => {};
+
+  constructor() {
+    this.loaded = new Promise((resolve) => { this.markLoaded = resolve; });
+    this.worker.on('message', (msg: WorkerMessage) => {
+      if (msg.kind === 'loaded') return this.markLoaded();
+      const c = this.current;
+      if (c === null) return;
+      if (msg.kind === 'round') c.onProgress?.({ task: c.task, row: msg.row });
+      else {
+        this.current = null;
+        if (msg.kind === 'done') c.resolve(msg.result);
+        else c.reject(new RunFailedError(c.task, msg.name, msg.message));
+      }
+    });
+    this.worker.on('error', (err) => this.die(`failed: ${err.message}`, err));
+    this.worker.on('exit', (code) => {
+      this.markLoaded(); // nothing left to wait for
+      this.die(`exited with code ${code} before finishing`);
+    });
+  }
+
+  run(task: RunTask, onProgress?: (e: ProgressEvent) => void): Promise<SimResult> {
+    if (this.dead !== null) return Promise.reject(new RunCrashedError(task, this.dead));
+    return new Promise((resolve, reject) => {
+      this.current = { task, onProgress, resolve, reject };
+      this.worker.postMessage({ kind: 'run', config: task.config });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dead ??= 'was closed';
+    await Promise.race([this.loaded, new Promise<void>((resolve) => this.worker.once('exit', () => resolve()))]);
+    await this.worker.terminate();
+  }
+
+  private die(reason: string, cause?: unknown): void {
+    this.dead ??= reason;
+    const c = this.current;
+    this.current = null;
+    c?.reject(new RunCrashedError(c.task, reason, { cause }));
+  }
 }
 
 /** The executor of `--jobs N`: worker threads of this process (N = 1: this thread). */

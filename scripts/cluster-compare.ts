@@ -4,7 +4,7 @@
  * loopback cluster, and writes the comparison — `agreement.json` (identical bytes per round?
  * final held-out loss within tolerance?), both runs' rows, and `sim-vs-cluster.svg|.png|.vl.json`.
  *
- * With `--arms all` (the default for `byzantine-cluster`) every arm runs on both backends
+ * With `--arms all` (the default for `byzantine-cluster` and `attacks-cluster`) every arm runs on both backends
  * (`--only TEXT`: the arms whose name contains TEXT) and
  * `agreement.json` holds, per arm, bytesEqual, selectedEqual (same peers paid on chain every
  * round), rewardsEqual (same on-chain rewards per uid), paramsHashEqual, both final held-out
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
 }
 
 /** Experiments whose comparison runs every arm unless `--arms first` says otherwise. */
-const ALL_ARMS_BY_DEFAULT = ['byzantine-cluster'];
+const ALL_ARMS_BY_DEFAULT = ['byzantine-cluster', 'attacks-cluster'];
 
 /** The simulator's run of one arm: rows, uids paid on its chain mirror each round, rewards, params hash. */
 async function simArm(config: SimConfigInput): Promise<ArmRun> {

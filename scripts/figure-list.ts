@@ -68,11 +68,18 @@ export const FIGURES: readonly FigureRecipe[] = [
     approxWallS: 600,
   },
   {
-    name: 'covenant-72b',
-    figure: 'docs/figures/covenant-72b-utilisation-vs-download.png',
+    name: 'covenant-72b-sweep',
+    figure: 'docs/figures/covenant-72b-sweep-utilisation-vs-download.png',
     from: '{work}/plots/utilisation-vs-download.png',
-    commands: [{ npm: ['experiment', 'covenant-72b', '--jobs', '2', '--out', '{work}'] }],
-    approxWallS: 230,
+    commands: [{ npm: ['experiment', 'covenant-72b-sweep', '--jobs', '2', '--out', '{work}'] }],
+    approxWallS: 270,
+  },
+  {
+    name: 'trillion',
+    figure: 'docs/figures/trillion-utilisation-vs-link.png',
+    from: '{work}/plots/utilisation-vs-link.png',
+    commands: [{ npm: ['experiment', 'trillion', '--jobs', '2', '--out', '{work}'] }],
+    approxWallS: 60,
   },
   {
     name: 'sim-vs-cluster',
@@ -81,6 +88,15 @@ export const FIGURES: readonly FigureRecipe[] = [
     // The fidelity run on the simulator and on the loopback cluster (peer processes, Hardhat node).
     commands: [{ npm: ['cluster:compare', 'fidelity', '--out', '{work}'] }],
     approxWallS: 180,
+  },
+  {
+    name: 'validate-clock',
+    figure: 'docs/figures/validate-clock.png',
+    from: '{work}/predicted-vs-measured.png',
+    data: { from: '{work}/table.md', to: 'docs/validate-clock.md' },
+    // The cluster on tbf-shaped veth links in network namespaces (needs root): 7 cells × 3 rounds.
+    commands: [{ npm: ['cluster:validate-clock', '--out', '{work}'] }],
+    approxWallS: 600,
   },
   {
     name: 'dashboard',

@@ -211,33 +211,35 @@ export class Adversaries {
       const baseStep = p.baseStep;
       const attack = this.attackOf(uid);
       const honest = (): PeerUpload => trainHonestly(ctx, p, round, deltaOut);
-      /** Training that differs from the honest one (other shards or step count), from its own replica; Δ not yet encoded. */
-      const train = (shards: readonly number[], innerSteps: number) =>
-        p.peer.trainer.runInnerLoop({ params: p.params, round, shards, innerSteps, deltaOut });
       const encoded = (delta: Float32Array, trainLoss: number | null): PeerUpload =>
         ({ bytes: this.comm.encode(p.peer.commState, delta), copycat: false, committedHash: null, baseStep, trainLoss });
       if (attack === null) {
         uploads.set(uid, honest());
         continue;
       }
+      const group = this.roster.get(uid)!;
+      // Participants come in ascending uid, so the first member of a group seen is its leader.
+      const plan = attackTraining(attack, { uid, round, shards: p.shards, innerSteps: ctx.cfg.innerSteps, numShards: ctx.backend.numShards, rng: this.rng, leader: !sybilBytes.has(group) });
+      /** Training that differs from the honest one (other shards or step count), from its own replica; Δ not yet encoded. */
+      const own = () => {
+        if (plan.kind !== 'own') throw new TypeError(`adversaries: ${attack.kind} does not train its own loop this round`);
+        return p.peer.trainer.runInnerLoop({ params: p.params, round, shards: plan.shards, innerSteps: plan.innerSteps, deltaOut });
+      };
       switch (attack.kind) {
         case 'sign-flip':
-        case 'scale': {
+        case 'scale':
+        case 'nan':
+        case 'malformed':
+        case 'commit-mismatch': {
           const h = honest();
-          uploads.set(uid, { ...h, bytes: scaleMessage(h.bytes!, this.layout, attack.kind === 'scale' ? attack.factor : -1) });
+          const forged = forgeMessage(attack, h.bytes!, this.layout);
+          uploads.set(uid, { ...h, bytes: forged, committedHash: attack.kind === 'commit-mismatch' ? fnv1a(h.bytes!) : null });
           break;
         }
         case 'noise': {
-          const r = train(p.shards, ctx.cfg.innerSteps);
-          addRelativeNoise(r.delta, attack.sigma, this.rng.fork(`noise:${uid}:${round}`));
+          const r = own();
+          addRelativeNoise(r.delta, attack.sigma, noiseStream(this.rng, uid, round));
           uploads.set(uid, encoded(r.delta, r.meanLoss));
-          break;
-        }
-        case 'nan':
-        case 'malformed': {
-          const h = honest();
-          const fault = attack.kind === 'nan' ? (attack.value === 'inf' ? 'inf' : 'nan') : attack.fault;
-          uploads.set(uid, { ...h, bytes: corruptMessage(h.bytes!, this.layout, fault) });
           break;
         }
         case 'free-rider':
@@ -249,29 +251,24 @@ export class Adversaries {
         case 'stale': {
           const h = honest();
           const history = this.#history.get(uid) ?? [];
-          history.push({ round, bytes: h.bytes!, baseStep });
+          const current = { round, bytes: h.bytes!, baseStep };
+          history.push(current);
           while (history.length > attack.roundsBehind + 1) history.shift();
           this.#history.set(uid, history);
-          const old = history.find((x) => x.round === round - attack.roundsBehind) ?? history[history.length - 1]!;
+          const old = staleChoice(history, current, attack.roundsBehind);
           uploads.set(uid, { ...h, bytes: old.bytes, baseStep: old.baseStep });
           break;
         }
-        case 'lazy': {
-          const r = train(p.shards, attack.innerSteps ?? 1);
-          uploads.set(uid, encoded(r.delta, r.meanLoss));
-          break;
-        }
+        case 'lazy':
         case 'data-poison': {
-          const shards = pickRandomShards(this.rng.fork(`poison:${uid}:${round}`), ctx.backend.numShards, p.shards.length, p.shards);
-          const r = train(shards, ctx.cfg.innerSteps);
+          const r = own();
           uploads.set(uid, encoded(r.delta, r.meanLoss));
           break;
         }
         case 'sybil': {
-          const group = this.roster.get(uid)!;
           const leader = sybilBytes.get(group);
           if (leader === undefined) {
-            const r = train(p.shards, 1);
+            const r = own();
             const upload = encoded(r.delta, r.meanLoss);
             sybilBytes.set(group, upload.bytes!);
             uploads.set(uid, upload);
@@ -281,8 +278,7 @@ export class Adversaries {
           break;
         }
         case 'colluding': {
-          const r = train(p.shards, ctx.cfg.innerSteps);
-          const group = this.roster.get(uid)!;
+          const r = own();
           const c = colluders.get(group) ?? { uids: [], deltas: [], losses: [] };
           c.uids.push(uid);
           c.deltas.push(Float32Array.from(r.delta));
@@ -290,21 +286,12 @@ export class Adversaries {
           colluders.set(group, c);
           break;
         }
-        case 'commit-mismatch': {
-          const h = honest();
-          uploads.set(uid, { ...h, bytes: scaleMessage(h.bytes!, this.layout, -1), committedHash: fnv1a(h.bytes!) });
-          break;
-        }
       }
     }
     for (const [group, c] of colluders) {
       const attack = this.groups[group]!.attack as { kind: 'colluding'; scale: number };
-      const poisoned = new Float32Array(this.layout.size);
-      for (const d of c.deltas) for (let i = 0; i < poisoned.length; i++) poisoned[i] = poisoned[i]! + d[i]!;
-      const factor = -attack.scale / c.deltas.length;
-      for (let i = 0; i < poisoned.length; i++) poisoned[i] = poisoned[i]! * factor;
       const leader = participants.find((p) => p.peer.uid === c.uids[0])!;
-      const bytes = this.comm.encode(leader.peer.commState, poisoned);
+      const bytes = this.comm.encode(leader.peer.commState, colludingDelta(c.deltas, attack.scale));
       c.uids.forEach((uid, i) => {
         const p = participants.find((q) => q.peer.uid === uid)!;
         uploads.set(uid, { bytes, copycat: false, committedHash: null, baseStep: p.baseStep, trainLoss: c.losses[i]! });
@@ -331,6 +318,102 @@ export class Adversaries {
     for (const uid of store.keys()) if (!this.roster.has(uid) && (best === null || uid < best)) best = uid;
     return best === null ? null : store.get(best)!;
   }
+}
+
+/**
+ * What an attacker trains in a round — one rule for the simulator and a cluster peer process:
+ *   'honest'  H inner steps on its assigned shards, exactly as an honest peer (null rounds kept);
+ *   'none'    no training (free-rider, copycat, a sybil identity that is not the leader);
+ *   'own'     its own inner loop from its replica, `innerSteps` on `shards`, null rounds ignored
+ *             (noise, lazy, data-poison, the sybil leader, colluding).
+ */
+export type AttackTraining =
+  | { readonly kind: 'honest' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'own'; readonly innerSteps: number; readonly shards: readonly number[] };
+
+/** What {@link attackTraining} needs to know about the attacker's round. */
+export interface AttackRound {
+  readonly uid: number;
+  readonly round: number;
+  /** Its assigned shards. */
+  readonly shards: readonly number[];
+  /** The run's H. */
+  readonly innerSteps: number;
+  readonly numShards: number;
+  /** The run's 'adversaries' stream. */
+  readonly rng: Rng;
+  /** Sybil only: whether this identity is its group's leader (the lowest uid present). */
+  readonly leader: boolean;
+}
+
+/** How `attack` trains in one round (see {@link AttackTraining}). */
+export function attackTraining(attack: AttackConfig, a: AttackRound): AttackTraining {
+  switch (attack.kind) {
+    case 'free-rider':
+    case 'copycat':
+      return { kind: 'none' };
+    case 'noise':
+    case 'colluding':
+      return { kind: 'own', innerSteps: a.innerSteps, shards: a.shards };
+    case 'lazy':
+      return { kind: 'own', innerSteps: attack.innerSteps ?? 1, shards: a.shards };
+    case 'data-poison':
+      return { kind: 'own', innerSteps: a.innerSteps, shards: pickRandomShards(a.rng.fork(`poison:${a.uid}:${a.round}`), a.numShards, a.shards.length, a.shards) };
+    case 'sybil':
+      return a.leader ? { kind: 'own', innerSteps: 1, shards: a.shards } : { kind: 'none' };
+    default:
+      return { kind: 'honest' };
+  }
+}
+
+/** A noise attacker's stream for one round: `adversaries/noise:<uid>:<round>`. */
+export function noiseStream(adversaries: Rng, uid: number, round: number): Rng {
+  return adversaries.fork(`noise:${uid}:${round}`);
+}
+
+/**
+ * The message an attack of the message stage uploads instead of its honest `bytes`: sign-flip,
+ * scale, nan, malformed, and commit-mismatch (sign-flipped; it commits the honest bytes' hash).
+ */
+export function forgeMessage(attack: AttackConfig, bytes: Uint8Array, layout: ParamLayout): Uint8Array {
+  switch (attack.kind) {
+    case 'sign-flip':
+    case 'commit-mismatch':
+      return scaleMessage(bytes, layout, -1);
+    case 'scale':
+      return scaleMessage(bytes, layout, attack.factor);
+    case 'nan':
+      return corruptMessage(bytes, layout, attack.value === 'inf' ? 'inf' : 'nan');
+    case 'malformed':
+      return corruptMessage(bytes, layout, attack.fault);
+    default:
+      throw new ConfigError('adversaries.attack.kind', attack.kind, 'does not forge an honest message (sign-flip, scale, nan, malformed, commit-mismatch do)');
+  }
+}
+
+/** One of a stale attacker's own honest messages, with the base step it was trained from. */
+export interface StaleEntry {
+  readonly round: number;
+  readonly bytes: Uint8Array;
+  readonly baseStep: number;
+}
+
+/**
+ * What a stale attacker uploads in `current.round`: its own honest message of `roundsBehind`
+ * rounds ago when `history` holds it (it ran that round), else this round's.
+ */
+export function staleChoice<T extends StaleEntry>(history: readonly T[], current: T, roundsBehind: number): T {
+  return history.find((x) => x.round === current.round - roundsBehind) ?? current;
+}
+
+/** A colluding group's shared Δ: −scale · mean(members' Δ), members in ascending uid (fp32 sums in that order). */
+export function colludingDelta(deltas: readonly Float32Array[], scale: number): Float32Array {
+  const poisoned = new Float32Array(deltas[0]!.length);
+  for (const d of deltas) for (let i = 0; i < poisoned.length; i++) poisoned[i] = poisoned[i]! + d[i]!;
+  const factor = -scale / deltas.length;
+  for (let i = 0; i < poisoned.length; i++) poisoned[i] = poisoned[i]! * factor;
+  return poisoned;
 }
 
 /**

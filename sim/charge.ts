@@ -19,15 +19,14 @@ import type { CommunicatorConfig, Communicator, WireBytes } from '../core/baseli
 import { DENSE_HEADER_BYTES, densePayloadBytes } from '../core/baselines/dense-codec.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ParamLayout, TensorSpec } from '../core/layout.ts';
-import { COVENANT_72B, llamaLayout, SCALED_1T, shapesLayout } from '../core/model-layout.ts';
+import { llamaLayout, shapesLayout, TRILLION_SIZES } from '../core/model-layout.ts';
 import type { LlamaArchitecture } from '../core/model-layout.ts';
 import { messageEncodedBytes } from '../core/wire-size.ts';
 
-/** Named target layouts (core/model-layout.ts). */
-export const CHARGE_LAYOUTS: Readonly<Record<string, LlamaArchitecture>> = Object.freeze({
-  'covenant-72b': COVENANT_72B,
-  'scaled-1t': SCALED_1T,
-});
+/** Named target layouts (core/model-layout.ts): covenant-72b, scaled-200b, scaled-500b, scaled-1t. */
+export const CHARGE_LAYOUTS: Readonly<Record<string, LlamaArchitecture>> = Object.freeze(
+  Object.fromEntries(TRILLION_SIZES.map((s) => [s.id, s.arch])),
+);
 
 /** A target layout: a name in {@link CHARGE_LAYOUTS}, a LLaMA-style architecture, or a plain list of shapes. */
 export type ChargeLayoutInput = string | { readonly llama: LlamaArchitecture } | { readonly shapes: readonly TensorSpec[] };
@@ -49,7 +48,7 @@ const CHARGE_KEYS = ['layout', 'targetChunk'];
 
 /** Validates a `charge` section against the run's optim config (builds the target layout once to check it). */
 export function resolveChargeConfig(input: ChargeConfigInput, optim: CommunicatorConfig, key = 'charge'): ChargeConfig {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(key, input, "must be an object { layout: 'covenant-72b' | 'scaled-1t' | { llama } | { shapes }, targetChunk? }");
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ConfigError(key, input, "must be an object { layout: 'covenant-72b' | 'scaled-200b' | 'scaled-500b' | 'scaled-1t' | { llama } | { shapes }, targetChunk? }");
   for (const k of Object.keys(input)) {
     if (!CHARGE_KEYS.includes(k)) throw new ConfigError(`${key}.${k}`, (input as unknown as Record<string, unknown>)[k], `is not a charge key (expected one of ${CHARGE_KEYS.join(', ')})`);
   }

@@ -216,7 +216,7 @@ const KEYS: readonly (keyof SimConfigInput)[] = [
 export function resolveSimConfig(input: SimConfigInput): SimConfig {
   if (typeof input !== 'object' || input === null) throw new ConfigError('sim config', input, 'must be an object');
   if ('projectToParams' in input) {
-    throw new ConfigError('projectToParams', (input as Record<string, unknown>)['projectToParams'], "was removed: it scaled bytes by a parameter ratio; use charge: { layout: 'covenant-72b' | 'scaled-1t' | { llama } | { shapes } } (exact target sizes, sim/charge.ts)");
+    throw new ConfigError('projectToParams', (input as Record<string, unknown>)['projectToParams'], "was removed: it scaled bytes by a parameter ratio; use charge: { layout: 'covenant-72b' | 'scaled-200b' | 'scaled-500b' | 'scaled-1t' | { llama } | { shapes } } (exact target sizes, sim/charge.ts)");
   }
   for (const key of Object.keys(input)) {
     if (!(KEYS as readonly string[]).includes(key)) throw new ConfigError(key, (input as unknown as Record<string, unknown>)[key], `is not a sim config key (expected one of ${KEYS.join(', ')})`);

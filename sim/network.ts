@@ -127,8 +127,22 @@ export interface LossConfig {
   readonly backoffFactor?: number;
 }
 
+/**
+ * The share of a link's rate that carries payload when every transfer is TCP over IPv4 on
+ * Ethernet (MTU 1500, TCP timestamps on, Linux's default): 1448 payload bytes per 1514-byte frame.
+ * A shaper or an ISP's rate counts frames; `net.payloadFraction: TCP_IPV4_PAYLOAD_FRACTION` charges
+ * it (measured on tbf-shaped veth links: README "Is the simulator's clock right?").
+ */
+export const TCP_IPV4_PAYLOAD_FRACTION = 1448 / 1514;
+
 export type NetworkConfig = (PerPeerLinkConfig | RegionLinkConfig) & {
   readonly store: ObjectStoreConfig;
+  /**
+   * Share of every link's and the store's / buckets' rate that carries message bytes, in (0, 1];
+   * absent: 1 (rates are payload rates, the figures so far). {@link TCP_IPV4_PAYLOAD_FRACTION}
+   * for rates that count TCP/IP/Ethernet headers.
+   */
+  readonly payloadFraction?: number;
   /** Absent (default): every message goes through the store. Set: each peer its own bucket. */
   readonly buckets?: BucketConfig;
   readonly loss?: LossConfig;
@@ -224,6 +238,9 @@ export function resolveNetworkConfig(cfg: NetworkConfig, key = 'net'): NetworkCo
     validateDistribution(`${key}.latencyMs`, cfg.latencyMs, 'nonNegative');
   }
 
+  if (cfg.payloadFraction !== undefined && !(typeof cfg.payloadFraction === 'number' && cfg.payloadFraction > 0 && cfg.payloadFraction <= 1)) {
+    throw new ConfigError(`${key}.payloadFraction`, cfg.payloadFraction, 'must be a number in (0, 1]');
+  }
   const store = cfg.store;
   if (typeof store !== 'object' || store === null) throw new ConfigError(`${key}.store`, store, 'must be an object');
   positiveFinite(`${key}.store.ingressMbps`, store.ingressMbps);
@@ -286,8 +303,8 @@ export function drawPeerLink(cfg: NetworkConfig, peerId: number, rng: Rng): Peer
     return {
       peerId,
       region: region.name,
-      uplinkBytesPerS: mbpsToBytesPerS(sample(region.uplinkMbps, linkRng.fork('up'))),
-      downlinkBytesPerS: mbpsToBytesPerS(sample(region.downlinkMbps, linkRng.fork('down'))),
+      uplinkBytesPerS: payloadBytesPerS(cfg, sample(region.uplinkMbps, linkRng.fork('up'))),
+      downlinkBytesPerS: payloadBytesPerS(cfg, sample(region.downlinkMbps, linkRng.fork('down'))),
       uploadLatencyS: cfg.latencyMs[ri]![si]! / 1000,
       downloadLatencyS: cfg.latencyMs[si]![ri]! / 1000,
     };
@@ -296,11 +313,17 @@ export function drawPeerLink(cfg: NetworkConfig, peerId: number, rng: Rng): Peer
   return {
     peerId,
     region: null,
-    uplinkBytesPerS: mbpsToBytesPerS(sample(cfg.uplinkMbps, linkRng.fork('up'))),
-    downlinkBytesPerS: mbpsToBytesPerS(sample(cfg.downlinkMbps, linkRng.fork('down'))),
+    uplinkBytesPerS: payloadBytesPerS(cfg, sample(cfg.uplinkMbps, linkRng.fork('up'))),
+    downlinkBytesPerS: payloadBytesPerS(cfg, sample(cfg.downlinkMbps, linkRng.fork('down'))),
     uploadLatencyS: latencyS,
     downloadLatencyS: latencyS,
   };
+}
+
+/** A link rate in Mbit/s as the payload bytes/s it carries (`net.payloadFraction`; absent: all of it). */
+export function payloadBytesPerS(cfg: Pick<NetworkConfig, 'payloadFraction'>, mbps: number): number {
+  const bytesPerS = mbpsToBytesPerS(mbps);
+  return cfg.payloadFraction === undefined ? bytesPerS : bytesPerS * cfg.payloadFraction;
 }
 
 /** The store's end of transfers, converted to bytes/s and sim seconds. */
@@ -308,8 +331,8 @@ export function resolveStoreLink(cfg: NetworkConfig): StoreLink {
   const s = cfg.store;
   return Object.freeze({
     region: s.region ?? null,
-    ingressBytesPerS: mbpsToBytesPerS(s.ingressMbps),
-    egressBytesPerS: mbpsToBytesPerS(s.egressMbps),
+    ingressBytesPerS: payloadBytesPerS(cfg, s.ingressMbps),
+    egressBytesPerS: payloadBytesPerS(cfg, s.egressMbps),
     latencyS: s.latencyMs / 1000,
     ...(s.sharing === undefined ? {} : { sharing: s.sharing }),
   });
@@ -320,8 +343,8 @@ export function resolveBucketLink(cfg: NetworkConfig): BucketLink | null {
   if (cfg.buckets === undefined) return null;
   const b = { ...BUCKET_DEFAULTS, ...cfg.buckets };
   return Object.freeze({
-    ingressBytesPerS: mbpsToBytesPerS(b.ingressMbps),
-    egressBytesPerS: mbpsToBytesPerS(b.egressMbps),
+    ingressBytesPerS: payloadBytesPerS(cfg, b.ingressMbps),
+    egressBytesPerS: payloadBytesPerS(cfg, b.egressMbps),
     latencyS: b.latencyMs / 1000,
   });
 }

@@ -10,35 +10,59 @@
  *   - gather 20 + 10 reserves (templar gather_with_reserve, sim/round-gather-config.ts TEMPLAR_GATHER),
  *     windows on a 12 s block clock with templar's 70 s upload deadline (sim/windows.ts), lagged
  *     Gauntlet (sim/validator.ts), ≈ 20 contributors per round with churn (SPEC.md §4);
- *   - NOT published, assumptions, swept by the arms: download bandwidth (1 … 20 Gbit/s); MFU 0.4
- *     (core/compute-model.ts DEFAULT_MFU); uplink 1 Gbit/s; 10 % per-round dropout of 24 peers.
+ *   - NOT published, assumptions: download bandwidth 10 Gbit/s; MFU 0.4 (core/compute-model.ts
+ *     DEFAULT_MFU); uplink 1 Gbit/s; 10 % per-round dropout of 24 peers. Download and MFU are swept
+ *     by `covenant-72b-sweep` (./covenant-72b-sweep.ts), 10 rounds per arm.
  * The window is 70 blocks (840 s): H steps at MFU 0.4 (714.6 s) plus the previous round's gather, which each
- * peer waits for before training (at 60 blocks every round after the first is late).
+ * peer waits for before training (at 60 blocks every round after the first is late); covenantWindowBlocks
+ * gives it for any MFU and download.
+ * One arm of 100 rounds (≈ 30 s here alone); its rows are those of the 10 Gbit/s arm of the former
+ * five-arm sweep, byte for byte.
  */
-import { COVENANT_72B, llamaParamCount } from '../../core/model-layout.ts';
+import { innerStepSeconds } from '../../core/compute-model.ts';
+import { COVENANT_72B, llamaLayout, llamaParamCount } from '../../core/model-layout.ts';
+import { encodedBytes } from '../../core/wire-size.ts';
 import { TEMPLAR_GATHER } from '../../sim/round-gather-config.ts';
 import { defineExperiment } from '../define.ts';
-import { roundMeanVs } from '../plots.ts';
 import { BASE, TINY } from './common.ts';
 
-/** Download bandwidth per peer, Mbit/s (not published: swept). */
-export const COVENANT_DOWNLINKS = [1000, 2000, 5000, 10_000, 20_000] as const;
-/** The arm the paper-vs-simulator table reads (an assumption inside the sweep). */
+/** The download bandwidth the paper-vs-simulator table reads, Mbit/s (an assumption: not published). */
 export const COVENANT_DEFAULT_DOWNLINK = 10_000;
 
-const BLOCKS_PER_WINDOW = 70; // × 12 s = 840 s
+const BLOCK_TIME_S = 12;
+const UPLOAD_DEADLINE_S = 70;
+const INNER_STEPS = 30;
 export const COVENANT_COMPUTE = { params: llamaParamCount(COVENANT_72B), tokensPerStep: 192 * 2048, device: 'B200', gpusPerPeer: 8, mfu: 0.4 } as const;
+
+/** One peer's compute per round (H inner steps of the compute model) at `mfu`, s: 714.6 at MFU 0.4. */
+export function covenantComputeS(mfu: number): number {
+  return INNER_STEPS * innerStepSeconds({ params: COVENANT_COMPUTE.params, tokens: COVENANT_COMPUTE.tokensPerStep, device: COVENANT_COMPUTE.device, gpusPerPeer: COVENANT_COMPUTE.gpusPerPeer, mfu });
+}
+
+/**
+ * The window, in blocks, for compute at `mfu` and gather downloads at `downlinkMbps`: the fewest
+ * blocks that hold the 70 s upload deadline, the gather of 20 messages (its bytes over the
+ * downlink) and H inner steps, plus one block of margin (latencies, a peer's upload). 70 at
+ * MFU 0.4 and 10 Gbit/s.
+ */
+export function covenantWindowBlocks(mfu: number, downlinkMbps: number): number {
+  const computeS = covenantComputeS(mfu);
+  const gatherS = (8 * TEMPLAR_GATHER.peers * encodedBytes(llamaLayout(COVENANT_72B), {}).bytes) / (downlinkMbps * 1e6);
+  return Math.ceil((computeS + UPLOAD_DEADLINE_S + gatherS) / BLOCK_TIME_S) + 1;
+}
+
+const BLOCKS_PER_WINDOW = covenantWindowBlocks(COVENANT_COMPUTE.mfu, COVENANT_DEFAULT_DOWNLINK); // 70 × 12 s = 840 s
 
 export default defineExperiment({
   id: 'covenant-72b',
-  question: "Covenant-72B's round at full size (72.7B-parameter layout, gather 20 + 10, 70 s upload deadline, lagged Gauntlet): message bytes, compression, communication time and compute utilisation per round, against the paper, for download bandwidths 1–20 Gbit/s.",
+  question: "Covenant-72B's round at full size (72.7B-parameter layout, gather 20 + 10, 70 s upload deadline, lagged Gauntlet): message bytes, compression, communication time and compute utilisation per round, against the paper (download 10 Gbit/s and MFU 0.4 assumed; covenant-72b-sweep sweeps both).",
   expect: 'Message 1.99 GB (146× vs fp32, 1.56% of values); at ≥ 10 Gbit/s down the communication is ≈ 70 s per round and utilisation near the paper\'s 94.5% is reached only if the round is compute-dominated (the MFU is not published).',
   base: {
     ...BASE,
     peers: 24,
     rounds: 100,
-    innerSteps: 30,
-    windowS: BLOCKS_PER_WINDOW * 12,
+    innerSteps: INNER_STEPS,
+    windowS: BLOCKS_PER_WINDOW * BLOCK_TIME_S,
     stepTimeS: { kind: 'fixed', value: 1 }, // a multiplier of the modelled step (compute section)
     compute: COVENANT_COMPUTE,
     charge: { layout: 'covenant-72b' },
@@ -51,18 +75,14 @@ export default defineExperiment({
     },
     churn: { availability: { kind: 'bernoulli', dropout: 0.1 } },
     gather: { ...TEMPLAR_GATHER },
-    windows: { blockTimeS: 12, blocksPerWindow: BLOCKS_PER_WINDOW, uploadDeadlineS: 70 },
+    windows: { blockTimeS: BLOCK_TIME_S, blocksPerWindow: BLOCKS_PER_WINDOW, uploadDeadlineS: UPLOAD_DEADLINE_S },
     defence: { kind: 'gauntlet' },
   },
-  arms: COVENANT_DOWNLINKS.map((mbps) => ({
-    name: `down ${mbps / 1000} Gbit/s`,
-    set: { 'net.downlinkMbps': { kind: 'fixed', value: mbps } },
-    labels: { downlinkMbps: mbps, method: 'sparseloco' },
-  })),
+  arms: [{
+    name: `down ${COVENANT_DEFAULT_DOWNLINK / 1000} Gbit/s`,
+    set: { 'net.downlinkMbps': { kind: 'fixed', value: COVENANT_DEFAULT_DOWNLINK } },
+    labels: { downlinkMbps: COVENANT_DEFAULT_DOWNLINK, method: 'sparseloco' },
+  }],
   seeds: [1],
   tiny: TINY,
-  figures: (rows) => [
-    // The paper's 94.5% (arXiv 2603.08163) marked; the download bandwidth it ran at is not published.
-    roundMeanVs(rows, 'downlinkMbps', 'download (Mbit/s, log)', 'method', { name: 'utilisation-vs-download', y: (r) => r.computeUtilisation, yTitle: 'compute utilisation (compute / round time)', reference: { y: 0.945, label: 'paper: 94.5 %' } }),
-  ],
 });

@@ -10,7 +10,7 @@ import { median } from './replay.ts';
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 const s2 = (x: number): string => x.toFixed(2);
 const uids = (u: readonly number[]): string => (u.length === 0 ? '–' : u.join(','));
-const linkOf = (r: CellResult): string => (typeof r.cell.uplinkMbps === 'number' ? `${r.cell.uplinkMbps}` : r.cell.uplinkMbps.join('|'));
+const linkOf = (r: CellResult): string => (typeof r.cell.uplinkMbps === 'number' ? `${r.cell.uplinkMbps}` : r.cell.uplinkMbps.join(' or '));
 
 /** Every cell's message transfers' relative errors, pooled: the grid's figure (request time measured). */
 export function gridMedianRelError(cells: readonly CellResult[]): number {
@@ -19,10 +19,10 @@ export function gridMedianRelError(cells: readonly CellResult[]): number {
 
 /** One row per cell. */
 export function cellTable(cells: readonly CellResult[]): string {
-  const head = '| cell | peers | up / down / store (Mbit/s) | window (s) | message | transfers | latency 0: median rel. error (signed) | request time measured | median rel. error | p90 | median signed (pred − meas) | same late uploads | wall (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const head = '| cell | peers | up / down / store (Mbit/s) | window (s) | message | transfers | payload = rate, latency 0: median (signed) | + TCP/IP framing | request time measured | + request time: median rel. error | p90 | median signed (pred − meas) | same late uploads | wall (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const rows = cells.map(
     (r) =>
-      `| ${r.cell.name} | ${r.cell.peers} | ${linkOf(r)} / ${r.cell.downlinkMbps} / ${r.cell.storeMbps} | ${r.cell.windowS} | ${(r.messageBytes / 1e6).toFixed(2)} MB | ${r.transfers.length} | ${pct(r.configuredMedianRelError)} (${pct(r.configuredMedianSignedError)}) | ${(1000 * r.requestLatencyS).toFixed(0)} ms | ${pct(r.medianRelError)} | ${pct(r.p90RelError)} | ${pct(r.medianSignedError)} | ${r.sameLate ? 'yes' : 'no'} | ${r.wallS.toFixed(0)} |`,
+      `| ${r.cell.name} | ${r.cell.peers} | ${linkOf(r)} / ${r.cell.downlinkMbps} / ${r.cell.storeMbps} | ${r.cell.windowS} | ${(r.messageBytes / 1e6).toFixed(2)} MB | ${r.transfers.length} | ${pct(r.rawMedianRelError)} (${pct(r.rawMedianSignedError)}) | ${pct(r.framedMedianRelError)} (${pct(r.framedMedianSignedError)}) | ${(1000 * r.requestLatencyS).toFixed(0)} ms | ${pct(r.medianRelError)} | ${pct(r.p90RelError)} | ${pct(r.medianSignedError)} | ${r.sameLate ? 'yes' : 'no'} | ${r.wallS.toFixed(0)} |`,
   );
   return [head, ...rows].join('\n');
 }

@@ -93,15 +93,16 @@ describe('cluster: real processes on loopback', function () {
     }
   });
 
-  it('real windows (closeWhenComplete off): each round lasts its window on the wall clock although the work takes far less', async () => {
-    // 30 blocks × 100 ms = 3 s windows; 3 surrogate peers train, upload and commit in well under a second here.
-    const result = await runCluster(config({ rounds: 3, closeWhenComplete: false }), { blockTimeMs: 100, roundLength: 30 });
+  it('real windows (closeWhenComplete off): each round lasts its window on the wall clock although the work takes far less', async function () {
+    this.timeout(150_000); // start-up (chain node, 3 peers, validator) on a loaded machine, then 3 × 6 s windows
+    // 60 blocks × 100 ms = 6 s windows; 3 surrogate peers sync, train, upload and commit in about a second here.
+    const result = await runCluster(config({ rounds: 3, closeWhenComplete: false }), { blockTimeMs: 100, roundLength: 60 });
     expect(result.rows.map((r) => r.status)).to.deep.equal(['finalised', 'finalised', 'finalised']);
     expect(result.rows.map((r) => r.late)).to.deep.equal([0, 0, 0]);
     const windows = result.windowEndsMs.map((end, r) => (end - (r === 0 ? result.startedAtMs : result.windowEndsMs[r - 1]!)) / 1000);
     expect(windows.length).to.equal(3);
     // A window ends up to (transactions mined in it) blocks early: 3 commits + 1 post ≈ 0.4 s; never late by more than a tick.
-    for (const w of windows.slice(1)) expect(w).to.be.within(2.4, 3.3);
+    for (const w of windows.slice(1)) expect(w).to.be.within(5.4, 6.3);
   });
 
   it('a peer killed mid-round: the round completes without it; restarted, it catches up from the checkpoint to identical params', async () => {

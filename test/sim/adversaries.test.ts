@@ -5,7 +5,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { createRng } from '../../core/rng.ts';
 import { CodecError, decodeUpdate } from '../../core/sparseloco/codec.ts';
 import { dequantise } from '../../core/sparseloco/message.ts';
-import { assignRoster, corruptMessage, scaleMessage, zeroMessage } from '../../sim/adversaries.ts';
+import { ATTACK_KINDS, assignRoster, attackTraining, colludingDelta, corruptMessage, forgeMessage, scaleMessage, staleChoice, zeroMessage } from '../../sim/adversaries.ts';
 import type { AdversaryGroup, AttackConfig } from '../../sim/adversaries.ts';
 import { resolveSimConfig } from '../../sim/config.ts';
 import type { SimConfigInput } from '../../sim/config.ts';
@@ -121,6 +121,50 @@ describe('sim/adversaries', () => {
       const zeros = zeroMessage(w.comm, w.layout);
       expect(values(zeros, w.layout).every((v) => v === 0)).to.equal(true);
       expect(zeros.length).to.equal(bytes.length);
+    });
+  });
+
+  describe('the rules a cluster peer process shares (attackTraining, forgeMessage, staleChoice, colludingDelta)', () => {
+    const rng = createRng(9).fork('adversaries');
+    const round = { uid: 3, round: 2, shards: [3], innerSteps: 5, numShards: 16, rng, leader: true };
+
+    it('says how each attack trains: honestly, not at all, or its own loop', () => {
+      const kinds = Object.fromEntries(ATTACK_KINDS.map((kind) => [kind, attackTraining({ kind, factor: 2, sigma: 1, fault: 'truncated', roundsBehind: 1, scale: 1 } as AttackConfig, round).kind]));
+      expect(kinds).to.deep.equal({
+        'sign-flip': 'honest', scale: 'honest', noise: 'own', nan: 'honest', malformed: 'honest', 'free-rider': 'none', copycat: 'none',
+        stale: 'honest', lazy: 'own', 'data-poison': 'own', sybil: 'own', colluding: 'own', 'commit-mismatch': 'honest',
+      });
+      expect(attackTraining({ kind: 'lazy' }, round)).to.deep.equal({ kind: 'own', innerSteps: 1, shards: [3] });
+      expect(attackTraining({ kind: 'lazy', innerSteps: 2 }, round)).to.deep.equal({ kind: 'own', innerSteps: 2, shards: [3] });
+      expect(attackTraining({ kind: 'sybil' }, round)).to.deep.equal({ kind: 'own', innerSteps: 1, shards: [3] });
+      expect(attackTraining({ kind: 'sybil' }, { ...round, leader: false })).to.deep.equal({ kind: 'none' });
+      const poison = attackTraining({ kind: 'data-poison' }, round);
+      expect(poison.kind === 'own' && poison.shards.length === 1 && poison.shards[0] !== 3).to.equal(true);
+      // Seeded per (uid, round): the same shards again, other shards in another round somewhere in 20.
+      expect(attackTraining({ kind: 'data-poison' }, round)).to.deep.equal(poison);
+      const others = Array.from({ length: 20 }, (_, r) => JSON.stringify(attackTraining({ kind: 'data-poison' }, { ...round, round: r })));
+      expect(new Set(others).size).to.be.greaterThan(1);
+    });
+
+    it('forgeMessage: commit-mismatch uploads the sign flip; an attack with no message stage is refused by name', () => {
+      const w = world();
+      const bytes = honestBytes(w, 2);
+      expect(forgeMessage({ kind: 'commit-mismatch' }, bytes, w.layout)).to.deep.equal(scaleMessage(bytes, w.layout, -1));
+      expect(() => forgeMessage({ kind: 'lazy' }, bytes, w.layout)).to.throw(ConfigError, /lazy/);
+    });
+
+    it('staleChoice takes the message of roundsBehind rounds ago, else the current one', () => {
+      const e = (r: number) => ({ round: r, bytes: new Uint8Array([r]), baseStep: r });
+      expect(staleChoice([e(3), e(4), e(5)], e(5), 2)).to.deep.equal(e(3));
+      expect(staleChoice([e(4), e(5)], e(5), 2)).to.deep.equal(e(5)); // absent in round 3
+    });
+
+    it('colludingDelta is −scale × the members\' mean, summed in fp32 in their order', () => {
+      const d = colludingDelta([Float32Array.of(1, 2), Float32Array.of(3, -6)], 2);
+      expect([...d]).to.deep.equal([-4, 4]);
+      const a = Float32Array.of(0.1), b = Float32Array.of(0.2), c = Float32Array.of(0.3);
+      const f = Math.fround;
+      expect(colludingDelta([a, b, c], 3)[0]).to.equal(f(-f(f(f(0.1) + f(0.2)) + f(0.3))));
     });
   });
 

@@ -6,8 +6,10 @@ import {
   bottleneckBytesPerS,
   drawPeerLink,
   mbpsToBytesPerS,
+  resolveBucketLink,
   resolveNetworkConfig,
   resolveStoreLink,
+  TCP_IPV4_PAYLOAD_FRACTION,
   transferSeconds,
   type LossConfig,
   type NetworkConfig,
@@ -213,5 +215,38 @@ describe('sim/network', () => {
       expect(attempts / n).to.be.closeTo(1 + 0.4 + 0.16 + 0.064, 0.02); // Σ_{k=0}^{R} p^k, R = 3
       expect(delivered / n).to.be.closeTo(1 - 0.4 ** 4, 0.005);
     });
+  });
+});
+
+describe('sim/network: payloadFraction (TCP/IP framing)', () => {
+  const base: NetworkConfig = {
+    uplinkMbps: { kind: 'uniform', min: 5, max: 50 },
+    downlinkMbps: { kind: 'fixed', value: 40 },
+    latencyMs: { kind: 'fixed', value: 0 },
+    store: { ingressMbps: 200, egressMbps: 50, latencyMs: 0 },
+    buckets: { ingressMbps: 80, egressMbps: 30 },
+  };
+
+  it('scales every link, the store and the buckets by the fraction, with the same draws; absent it changes nothing', () => {
+    const framed = resolveNetworkConfig({ ...base, payloadFraction: TCP_IPV4_PAYLOAD_FRACTION });
+    const plain = resolveNetworkConfig(base);
+    for (let uid = 0; uid < 5; uid++) {
+      const a = drawPeerLink(plain, uid, createRng(3).fork('net'));
+      const b = drawPeerLink(framed, uid, createRng(3).fork('net'));
+      expect(b.uplinkBytesPerS).to.equal(a.uplinkBytesPerS * TCP_IPV4_PAYLOAD_FRACTION);
+      expect(b.downlinkBytesPerS).to.equal(mbpsToBytesPerS(40) * TCP_IPV4_PAYLOAD_FRACTION);
+    }
+    expect(resolveStoreLink(framed).egressBytesPerS).to.equal(mbpsToBytesPerS(50) * (1448 / 1514));
+    expect(resolveBucketLink(framed)!.ingressBytesPerS).to.equal(mbpsToBytesPerS(80) * (1448 / 1514));
+    expect(resolveStoreLink(plain).ingressBytesPerS).to.equal(mbpsToBytesPerS(200));
+    // 2.37 MB at a framed 5 Mbit/s: 3.79 s of payload becomes 3.96 s, what tbf-shaped veth links gave (README).
+    const link = drawPeerLink(resolveNetworkConfig({ ...base, uplinkMbps: { kind: 'fixed', value: 5 }, payloadFraction: TCP_IPV4_PAYLOAD_FRACTION }), 0, createRng(1));
+    expect(transferSeconds(2_365_103, link, resolveStoreLink(framed), 'upload')).to.be.within(3.956, 3.957);
+  });
+
+  it('refuses a fraction outside (0, 1], naming it', () => {
+    for (const bad of [0, -0.5, 1.01, Number.NaN]) {
+      expect(() => resolveNetworkConfig({ ...base, payloadFraction: bad })).to.throw(/net\.payloadFraction .*must be a number in \(0, 1\]/);
+    }
   });
 });
