@@ -12,6 +12,7 @@ import type { AttackConfig } from '../../sim/adversaries.ts';
 import type { DefenceConfig } from '../../core/defence/config.ts';
 import { defineExperiment } from '../define.ts';
 import type { ArmDefinition } from '../define.ts';
+import { attackArm } from './byzantine-cluster.ts';
 import { FIXED_NET } from './fidelity.ts';
 
 const PEERS = 6;
@@ -33,11 +34,7 @@ function arms(): ArmDefinition[] {
   const out: ArmDefinition[] = [];
   for (const [defence, config] of DEFENCES) {
     for (const [attack, attackConfig, attackers] of ATTACKS) {
-      out.push({
-        name: `${attack} ×${attackers} / ${defence}`,
-        set: { defence: config, adversaries: [{ attack: attackConfig, fraction: attackers / PEERS }] },
-        labels: { attack, attackers, defence },
-      });
+      out.push(attackArm(defence, config, attack, attackConfig, attackers, PEERS));
     }
   }
   return out;

@@ -29,17 +29,22 @@ const DEFENCES: ReadonlyArray<readonly [string, DefenceConfig]> = [
   ['gauntlet-oracle', { kind: 'gauntlet-oracle', gauntlet: { gatherPeerCount: 4 } }],
 ];
 
+/** One arm of a cluster attack grid: `attackers` of `peers` run `attackConfig` under `defence`. */
+export function attackArm(defence: string, config: DefenceConfig, attack: string, attackConfig: AttackConfig, attackers: number, peers: number): ArmDefinition {
+  return {
+    name: `${attack} ×${attackers} / ${defence}`,
+    set: { defence: config, adversaries: [{ attack: attackConfig, fraction: attackers / peers }] },
+    labels: { attack, attackers, defence },
+  };
+}
+
 function arms(): ArmDefinition[] {
   const out: ArmDefinition[] = [];
   for (const [defence, config] of DEFENCES) {
     out.push({ name: `clean / ${defence}`, set: { defence: config }, labels: { attack: 'clean', attackers: 0, defence } });
     for (const [attack, attackConfig] of ATTACKS) {
       for (const attackers of [1, 2]) {
-        out.push({
-          name: `${attack} ×${attackers} / ${defence}`,
-          set: { defence: config, adversaries: [{ attack: attackConfig, fraction: attackers / PEERS }] },
-          labels: { attack, attackers, defence },
-        });
+        out.push(attackArm(defence, config, attack, attackConfig, attackers, PEERS));
       }
     }
   }
